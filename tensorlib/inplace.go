@@ -1,0 +1,114 @@
+package tensorlib
+
+// In-place ops, named …InPlace (PyTorch's trailing underscore). Each bumps the
+// storage's version counter, so a tensor saved for backward and modified
+// afterwards is reported by Backward instead of giving a wrong gradient.
+
+// inPlace computes compute(t) out of place and writes the result into t.
+func (t *Tensor) inPlace(op string, compute func(x *Tensor) *Tensor) *Tensor {
+	if IsGradEnabled() {
+		if t.requiresGrad && t.gradFn == nil {
+			failShapes(op, [][]int{t.shape}, "a leaf Variable that requires grad is being used in an in-place operation")
+		}
+		if t.base != nil && t.base.RequiresGrad() {
+			failShapes(op, [][]int{t.shape}, "in-place modification of a view of a tensor that requires grad is not supported; use the out-of-place op")
+		}
+	}
+	r := compute(t)
+	if r.dtype.category() > t.dtype.category() {
+		failShapes(op, [][]int{t.shape}, "result type %v can't be cast to the desired output type %v", r.dtype, t.dtype)
+	}
+	if !sameShape(broadcastShapes(op, t.shape, r.shape), t.shape) {
+		failShapes(op, [][]int{t.shape, r.shape}, "output with shape %s doesn't match the broadcast shape %s", shapeString(t.shape), shapeString(r.shape))
+	}
+	t.assign(r)
+	t.st.version++
+	if r.gradFn != nil {
+		t.gradFn = r.gradFn
+		t.gradFn.outShape = t.shape
+	}
+	return t
+}
+
+// AddInPlace adds b to t in place and returns t.
+func (t *Tensor) AddInPlace(b *Tensor) *Tensor {
+	return t.inPlace("AddInPlace", func(x *Tensor) *Tensor { return x.Add(b) })
+}
+
+// SubInPlace subtracts b from t in place.
+func (t *Tensor) SubInPlace(b *Tensor) *Tensor {
+	return t.inPlace("SubInPlace", func(x *Tensor) *Tensor { return x.Sub(b) })
+}
+
+// MulInPlace multiplies t by b in place.
+func (t *Tensor) MulInPlace(b *Tensor) *Tensor {
+	return t.inPlace("MulInPlace", func(x *Tensor) *Tensor { return x.Mul(b) })
+}
+
+// DivInPlace divides t by b in place.
+func (t *Tensor) DivInPlace(b *Tensor) *Tensor {
+	return t.inPlace("DivInPlace", func(x *Tensor) *Tensor { return x.Div(b) })
+}
+
+// AddScalarInPlace adds s to t in place.
+func (t *Tensor) AddScalarInPlace(s float64) *Tensor {
+	return t.inPlace("AddScalarInPlace", func(x *Tensor) *Tensor { return x.AddScalar(s) })
+}
+
+// MulScalarInPlace multiplies t by s in place.
+func (t *Tensor) MulScalarInPlace(s float64) *Tensor {
+	return t.inPlace("MulScalarInPlace", func(x *Tensor) *Tensor { return x.MulScalar(s) })
+}
+
+// ClampInPlace clamps t to [lo, hi] in place.
+func (t *Tensor) ClampInPlace(lo, hi float64) *Tensor {
+	return t.inPlace("ClampInPlace", func(x *Tensor) *Tensor { return x.Clamp(lo, hi) })
+}
+
+// ReLUInPlace applies ReLU to t in place.
+func (t *Tensor) ReLUInPlace() *Tensor {
+	return t.inPlace("ReLUInPlace", func(x *Tensor) *Tensor { return x.ReLU() })
+}
+
+// MaskedFillInPlace sets t to value where mask is true, in place.
+func (t *Tensor) MaskedFillInPlace(mask *Tensor, value float64) *Tensor {
+	return t.inPlace("MaskedFillInPlace", func(x *Tensor) *Tensor { return x.MaskedFill(mask, value) })
+}
+
+// CopyInPlace copies src (broadcast, converted to t's dtype) into t.
+func (t *Tensor) CopyInPlace(src *Tensor) *Tensor {
+	return t.inPlace("CopyInPlace", func(x *Tensor) *Tensor {
+		if needsGrad(src) {
+			return src.To(x.dtype).Expand(x.shape...).Clone()
+		}
+		return src.castForKernel(x.dtype)
+	})
+}
+
+// FillInPlace sets every element of t to v.
+func (t *Tensor) FillInPlace(v float64) *Tensor {
+	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor { return scalarTensor(v, x.dtype) })
+}
+
+// ZeroInPlace sets every element of t to zero.
+func (t *Tensor) ZeroInPlace() *Tensor { return t.FillInPlace(0) }
+
+// UniformInPlace fills t with values uniform on [from, to) from the default
+// generator (nn initialisers use it).
+func (t *Tensor) UniformInPlace(from, to float64) *Tensor {
+	return t.inPlace("UniformInPlace", func(x *Tensor) *Tensor {
+		r := New(floatOr(x.dtype), x.shape...)
+		DefaultGenerator().fillUniform(r, from, to)
+		return r
+	})
+}
+
+// NormalInPlace fills t with values from N(mean, std²) from the default
+// generator.
+func (t *Tensor) NormalInPlace(mean, std float64) *Tensor {
+	return t.inPlace("NormalInPlace", func(x *Tensor) *Tensor {
+		r := New(floatOr(x.dtype), x.shape...)
+		DefaultGenerator().fillNormal(r, mean, std)
+		return r
+	})
+}

@@ -1,0 +1,194 @@
+package tensorlib
+
+import (
+	"runtime"
+	"sync"
+)
+
+// MatMul is torch.matmul: the dot product of two vectors, matrix-vector,
+// vector-matrix and matrix-matrix products, and batched products whose batch
+// dimensions broadcast. Its backward is two matmuls.
+func (a *Tensor) MatMul(b *Tensor) *Tensor {
+	if len(a.shape) == 0 || len(b.shape) == 0 {
+		failShapes("MatMul", [][]int{a.shape, b.shape}, "both arguments to matmul need to be at least 1D")
+	}
+	dt := ResultType(a, b)
+	if dt == Bool {
+		unsupported("MatMul", a, b)
+	}
+	// Promote vectors to matrices: a (k) → (1, k); b (k) → (k, 1).
+	a2, b2 := a.Detach(), b.Detach()
+	if len(a.shape) == 1 {
+		a2 = a2.Unsqueeze(0)
+	}
+	if len(b.shape) == 1 {
+		b2 = b2.Unsqueeze(1)
+	}
+	n, k := a2.shape[len(a2.shape)-2], a2.shape[len(a2.shape)-1]
+	k2, m := b2.shape[len(b2.shape)-2], b2.shape[len(b2.shape)-1]
+	if k != k2 {
+		failShapes("MatMul", [][]int{a.shape, b.shape}, "mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", n, k, k2, m)
+	}
+	batch := broadcastShapes("MatMul", a2.shape[:len(a2.shape)-2], b2.shape[:len(b2.shape)-2])
+	full := append(append([]int{}, batch...), n, m)
+	out := batchedMatMul(a2.castForKernel(dt), b2.castForKernel(dt), batch, n, k, m)
+	// Remove the dimensions added for vectors.
+	shape := append([]int{}, batch...)
+	if len(a.shape) > 1 {
+		shape = append(shape, n)
+	}
+	if len(b.shape) > 1 {
+		shape = append(shape, m)
+	}
+	out.shape, out.strides = shape, contiguousStrides(shape)
+	if needsGrad(a, b) {
+		name := "UnsafeViewBackward0"
+		switch {
+		case len(a.shape) == 1 && len(b.shape) == 1:
+			name = "DotBackward0"
+		case len(a.shape) == 2 && len(b.shape) == 1:
+			name = "MvBackward0"
+		case len(a.shape) == 1 && len(b.shape) == 2:
+			name = "SqueezeBackward3"
+		case len(a.shape) == 2 && len(b.shape) == 2:
+			name = "MmBackward0"
+		case len(a.shape) == 3 && len(b.shape) == 3 && a.shape[0] == b.shape[0]:
+			name = "BmmBackward0"
+		}
+		record(out, name, []*Tensor{a, b}, savedIf(b.RequiresGrad(), a, a.RequiresGrad(), b), func(g *Tensor) []*Tensor {
+			g2 := g.Reshape(full...)
+			var ga, gb *Tensor
+			if a.RequiresGrad() {
+				ga = g2.MatMul(b2.Transpose(-1, -2)).sumTo(a2.shape).Reshape(a.shape...).To(a.dtype)
+			}
+			if b.RequiresGrad() {
+				gb = a2.Transpose(-1, -2).MatMul(g2).sumTo(b2.shape).Reshape(b.shape...).To(b.dtype)
+			}
+			return []*Tensor{ga, gb}
+		})
+	}
+	return out
+}
+
+// batchedMatMul multiplies a (…, n, k) by b (…, k, m) over broadcast batch
+// dimensions, returning a contiguous (batch…, n, m) tensor.
+func batchedMatMul(a, b *Tensor, batch []int, n, k, m int) *Tensor {
+	full := append(append([]int{}, batch...), n, m)
+	out := newTensor(a.dtype, full)
+	ae := a.Expand(append(append([]int{}, batch...), n, k)...)
+	be := b.Expand(append(append([]int{}, batch...), k, m)...)
+	nb := numelOf(batch)
+	for i := 0; i < nb; i++ {
+		aOff, bOff := ae.offset, be.offset
+		rem := i
+		for d := len(batch) - 1; d >= 0; d-- {
+			idx := rem % batch[d]
+			rem /= batch[d]
+			aOff += idx * ae.strides[d]
+			bOff += idx * be.strides[d]
+		}
+		nd := len(batch)
+		am := matView{off: aOff, rs: ae.strides[nd], cs: ae.strides[nd+1]}
+		bm := matView{off: bOff, rs: be.strides[nd], cs: be.strides[nd+1]}
+		cOff := i * n * m
+		switch a.dtype {
+		case Float32:
+			gemm(dataOf[float32](out)[cOff:cOff+n*m], dataOf[float32](a), am, dataOf[float32](b), bm, n, k, m)
+		case Float64:
+			gemm(dataOf[float64](out)[cOff:cOff+n*m], dataOf[float64](a), am, dataOf[float64](b), bm, n, k, m)
+		case Int64:
+			gemm(dataOf[int64](out)[cOff:cOff+n*m], dataOf[int64](a), am, dataOf[int64](b), bm, n, k, m)
+		}
+	}
+	return out
+}
+
+// matView locates a strided matrix in storage: element (i, j) is at
+// off + i*rs + j*cs.
+type matView struct{ off, rs, cs int }
+
+// gemm computes c (n×m, row-major, zeroed) = A·B for strided A (n×k) and
+// B (k×m). Rows of c are split across goroutines for large products. This
+// is the portable reference kernel; packed SIMD kernels replace it where
+// available.
+func gemm[T number](c []T, a []T, am matView, b []T, bm matView, n, k, m int) {
+	// Make B's rows contiguous (or use the dot form when B is transposed).
+	if bm.cs != 1 && bm.rs != 1 {
+		bc := make([]T, k*m)
+		for p := 0; p < k; p++ {
+			for j := 0; j < m; j++ {
+				bc[p*m+j] = b[bm.off+p*bm.rs+j*bm.cs]
+			}
+		}
+		b, bm = bc, matView{0, m, 1}
+	}
+	if am.cs != 1 {
+		ac := make([]T, n*k)
+		for i := 0; i < n; i++ {
+			for p := 0; p < k; p++ {
+				ac[i*k+p] = a[am.off+i*am.rs+p*am.cs]
+			}
+		}
+		a, am = ac, matView{0, k, 1}
+	}
+	rowsKernel := func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			if i&15 == 0 {
+				checkInterrupt()
+			}
+			crow := c[i*m : (i+1)*m]
+			arow := a[am.off+i*am.rs : am.off+i*am.rs+k]
+			if bm.cs == 1 {
+				for p, av := range arow {
+					if av == 0 {
+						continue
+					}
+					brow := b[bm.off+p*bm.rs : bm.off+p*bm.rs+m]
+					for j, bv := range brow {
+						crow[j] += av * bv
+					}
+				}
+			} else {
+				for j := range crow {
+					bcol := b[bm.off+j*bm.cs : bm.off+j*bm.cs+k]
+					var s T
+					for p, av := range arow {
+						s += av * bcol[p]
+					}
+					crow[j] = s
+				}
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers <= 1 || n*k*m < 1<<18 || n < 2 {
+		rowsKernel(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	var panicked any
+	var mu sync.Mutex
+	chunk := (n + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		i0, i1 := w*chunk, min((w+1)*chunk, n)
+		if i0 >= i1 {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					panicked = r
+					mu.Unlock()
+				}
+			}()
+			rowsKernel(i0, i1)
+		}()
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+}
