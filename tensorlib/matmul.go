@@ -29,7 +29,14 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor {
 	if k != k2 {
 		failShapes("MatMul", [][]int{a.shape, b.shape}, "mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", n, k, k2, m)
 	}
-	batch := broadcastShapes("MatMul", a2.shape[:len(a2.shape)-2], b2.shape[:len(b2.shape)-2])
+	batchA, batchB := a2.shape[:len(a2.shape)-2], b2.shape[:len(b2.shape)-2]
+	for i := 1; i <= min(len(batchA), len(batchB)); i++ {
+		// Checked here so that the error names the operands, not their batch shapes.
+		if da, db := batchA[len(batchA)-i], batchB[len(batchB)-i]; da != db && da != 1 && db != 1 {
+			failShapes("MatMul", [][]int{a.shape, b.shape}, "the size of tensor a (%d) must match the size of tensor b (%d) at non-singleton dimension %d", da, db, max(len(batchA), len(batchB))-i)
+		}
+	}
+	batch := broadcastShapes("MatMul", batchA, batchB)
 	full := append(append([]int{}, batch...), n, m)
 	out := batchedMatMul(a2.castForKernel(dt), b2.castForKernel(dt), batch, n, k, m)
 	// Remove the dimensions added for vectors.
@@ -52,8 +59,13 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor {
 			name = "SqueezeBackward3"
 		case len(a.shape) == 2 && len(b.shape) == 2:
 			name = "MmBackward0"
-		case len(a.shape) == 3 && len(b.shape) == 3 && a.shape[0] == b.shape[0]:
-			name = "BmmBackward0"
+		case len(a.shape) == 2:
+			// torch folds b's batch into rows and transposes the product
+			// back, copying it unless the transpose is already contiguous.
+			name = "CloneBackward0"
+			if n == 1 || m == 1 {
+				name = "TransposeBackward0"
+			}
 		}
 		record(out, name, []*Tensor{a, b}, savedIf(b.RequiresGrad(), a, a.RequiresGrad(), b), func(g *Tensor) []*Tensor {
 			g2 := g.Reshape(full...)
@@ -112,6 +124,12 @@ type matView struct{ off, rs, cs int }
 // is the portable reference kernel; packed SIMD kernels replace it where
 // available.
 func gemm[T number](c []T, a []T, am matView, b []T, bm matView, n, k, m int) {
+	if n == 1 && m == 1 {
+		if c32, ok := any(c).([]float32); ok {
+			c32[0] = dotFloat32(any(a).([]float32), am, any(b).([]float32), bm, k)
+			return
+		}
+	}
 	// Make B's rows contiguous (or use the dot form when B is transposed).
 	if bm.cs != 1 && bm.rs != 1 {
 		bc := make([]T, k*m)
@@ -191,4 +209,16 @@ func gemm[T number](c []T, a []T, am matView, b []T, bm matView, n, k, m int) {
 	if panicked != nil {
 		panic(panicked)
 	}
+}
+
+// dotFloat32 is a 1×k by k×1 product: the rounded products summed with four
+// interleaved cascades as OpenBLAS's kernels under PyTorch do, so dot-shaped
+// gradients (a Linear(1, 1)'s weight) match PyTorch's reference output bit
+// for bit.
+func dotFloat32(a []float32, am matView, b []float32, bm matView, k int) float32 {
+	prod := make([]float32, k)
+	for p := range prod {
+		prod[p] = a[am.off+p*am.cs] * b[bm.off+p*bm.rs]
+	}
+	return rowSum(k, func(i int) float32 { return prod[i] })
 }

@@ -116,9 +116,12 @@ func (t *Tensor) SumDims(dims []int, keepdim bool) *Tensor {
 func (t *Tensor) sumOp(name string, dims []int, keepdim bool) *Tensor {
 	p := planReduce("Sum", t, dims, keepdim)
 	var out *Tensor
-	if t.dtype.IsFloat() {
+	switch {
+	case t.dtype == Float32:
+		out = fromData(Float32, sumFloat32(t, p), p.outShape)
+	case t.dtype == Float64:
 		out = reduceFloat(p, t.dtype, sumRow)
-	} else {
+	default:
 		vals := p.permuted.Int64s()
 		out = newTensor(Int64, p.outShape)
 		o := dataOf[int64](out)
@@ -163,7 +166,16 @@ func (t *Tensor) meanOp(name string, dims []int, keepdim bool) *Tensor {
 		fail("Mean", "could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: %v", t.dtype)
 	}
 	p := planReduce("Mean", t, dims, keepdim)
-	out := reduceFloat(p, t.dtype, func(row []float64) float64 { return sumRow(row) / float64(len(row)) })
+	var out *Tensor
+	if t.dtype == Float32 {
+		sums := sumFloat32(t, p)
+		for i := range sums {
+			sums[i] /= float32(p.width)
+		}
+		out = fromData(Float32, sums, p.outShape)
+	} else {
+		out = reduceFloat(p, t.dtype, func(row []float64) float64 { return sumRow(row) / float64(len(row)) })
+	}
 	if needsGrad(t) {
 		in := t.shape
 		record(out, name, []*Tensor{t}, nil, func(g *Tensor) []*Tensor {

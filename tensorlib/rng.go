@@ -20,9 +20,12 @@ const (
 const defaultSeed = 67280421310721
 
 // Generator is a random number generator whose streams match PyTorch 1.13's
-// CPU generator (mt19937). For the same seed and the same sequence of calls it
-// produces the values torch does (see the fill methods for the exceptions).
-// A Generator is safe for concurrent use.
+// CPU generator (mt19937): for the same seed and the same sequence of calls it
+// produces the values torch does, bit for bit, with one exception. Double
+// precision normal samples (all float64 normals, and float32 normals drawn
+// fewer than 16 at a time) use Go's math.Log and math.Sincos where torch calls
+// glibc, so they can differ from torch's in the last bit or two; the stream
+// position never differs. A Generator is safe for concurrent use.
 type Generator struct {
 	mu        sync.Mutex
 	seed      uint64      // initial seed, all 64 bits
@@ -58,6 +61,8 @@ func (g *Generator) InitialSeed() uint64 {
 	return g.seed
 }
 
+// seedLocked is init_genrand(seed & 0xffffffff); g.mu must be held (or g not
+// yet shared).
 func (g *Generator) seedLocked(seed uint64) {
 	g.seed = seed
 	g.mt[0] = uint32(seed)
@@ -118,7 +123,8 @@ func (g *Generator) random64() uint64 {
 	return g.next64()
 }
 
-// uniform32 is torch's uniform_real_distribution<float>(0, 1) sample.
+// uniform32 is torch's uniform_real_distribution<float>(0, 1) sample; g.mu
+// must be held, as for uniform64 and normal64.
 func (g *Generator) uniform32() float32 {
 	return float32(g.next32()&(1<<24-1)) * 0x1p-24
 }
@@ -319,16 +325,16 @@ func (g *Generator) SetState(state []byte) error {
 		return errors.New("tensorlib: invalid mt19937 position in generator state")
 	}
 	n.left, n.next = int(left), int(next)
-	var any uint32
+	var nonzero uint32
 	for i := range n.mt {
 		w := le.Uint64(state[stateOffMT+8*i:])
 		if w>>32 != 0 {
 			return errors.New("tensorlib: invalid mt19937 word in generator state")
 		}
 		n.mt[i] = uint32(w)
-		any |= n.mt[i]
+		nonzero |= n.mt[i]
 	}
-	if any == 0 {
+	if nonzero == 0 {
 		return errors.New("tensorlib: all-zero mt19937 state")
 	}
 	switch le.Uint32(state[stateOffValid:]) {
@@ -359,20 +365,27 @@ func DefaultGenerator() *Generator { return defaultGenerator }
 func ManualSeed(seed uint64) { defaultGenerator.ManualSeed(seed) }
 
 // fma32 returns a*b+c rounded once to float32, like the vfmadd*ps
-// instructions in torch's kernels.
+// instructions in torch's kernels. a*b is exact in float64, so rounding a*b+c
+// to float64 and then to float32 is right unless the float64 sum is exactly
+// halfway between two float32 values or below the float32 normal range;
+// fma32Slow handles those rare cases.
 func fma32(a, b, c float32) float32 {
-	p := float64(a) * float64(b) // exact: 24+24 significant bits
-	s := p + float64(c)
-	bits := math.Float64bits(s)
-	if bits&(1<<29-1) != 1<<28 && math.Abs(s) >= 0x1p-126 {
-		// s is not halfway between two float32 values, so rounding the exact
-		// sum and rounding s give the same float32.
+	s := float64(a)*float64(b) + float64(c)
+	if bits := math.Float64bits(s); bits<<35 != 1<<63 && bits<<1 >= (1023-126)<<53 {
 		return float32(s)
 	}
-	// Round to odd: nudge an even s toward the exact sum so the conversion
-	// below cannot suffer from double rounding.
+	return fma32Slow(a, b, c)
+}
+
+// fma32Slow is fma32 by rounding to odd: an inexact float64 sum with an even
+// last bit is nudged toward the exact value, so the conversion to float32
+// cannot suffer from double rounding.
+func fma32Slow(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	s := p + float64(c)
 	t := s - p
 	e := (p - (s - t)) + (float64(c) - t) // s+e == p+c exactly
+	bits := math.Float64bits(s)
 	if e != 0 && bits&1 == 0 {
 		if (e > 0) == (s > 0) {
 			bits++
@@ -414,7 +427,8 @@ const (
 
 // normal16Float32 is torch's normal_fill_16_AVX2: Box-Muller on the pairs
 // (d[j], d[j+8]) with avx_mathfun's log and sincos, then fma(n, std, mean).
-// Every operation rounds (or fuses) exactly as GCC compiled the AVX2 kernel.
+// Every operation rounds, or fuses into an FMA, exactly as GCC compiled the
+// AVX2 kernel (read from the disassembly of Debian's libtorch_cpu.so 1.13.1).
 func normal16Float32(d []float32, mean, std float32) {
 	for j := 0; j < 8; j++ {
 		radius := float32(math.Sqrt(float64(float32(logAVX(1-d[j]) * -2))))
