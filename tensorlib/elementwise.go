@@ -362,7 +362,8 @@ func (a *Tensor) PowTensor(e *Tensor) *Tensor {
 		record(out, "PowBackward1", []*Tensor{a, e}, []*Tensor{a, e, out}, func(g *Tensor) []*Tensor {
 			var ga, ge *Tensor
 			if a.RequiresGrad() {
-				ga = gradFor(g.Mul(e.Mul(a.PowTensor(e.SubScalar(1)))), a)
+				// d/da a^e = e a^(e-1), defined as 0 where e == 0 (even at a == 0).
+				ga = gradFor(Where(e.EqScalar(0), ZerosLike(out), g.Mul(e.Mul(a.PowTensor(e.SubScalar(1))))), a)
 			}
 			if e.RequiresGrad() {
 				// d/de a^e = a^e log a, defined as 0 where a == 0 and e >= 0.

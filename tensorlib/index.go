@@ -228,12 +228,16 @@ func (t *Tensor) scatterKernel(d int, index, src *Tensor, add bool) *Tensor {
 
 func scatterKernelT[T any](dst, src []T, out, s, index *Tensor, d int, add bool) {
 	iv := contiguousData[int64](index)
+	op := "Scatter"
+	if add {
+		op = "ScatterAdd"
+	}
 	forEachIndexed(index, func(pos int, coord []int) {
 		so := s.offset
 		for k, c := range coord {
 			so += c * s.strides[k]
 		}
-		o := scatterOffset("Scatter", out, coord, d, iv[pos])
+		o := scatterOffset(op, out, coord, d, iv[pos])
 		if add {
 			dst[o] = addAny(dst[o], src[so])
 		} else {

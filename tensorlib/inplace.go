@@ -14,7 +14,21 @@ func (t *Tensor) inPlace(op string, compute func(x *Tensor) *Tensor) *Tensor {
 			failShapes(op, [][]int{t.shape}, "in-place modification of a view of a tensor that requires grad is not supported; use the out-of-place op")
 		}
 	}
-	r := compute(t)
+	// compute sees an alias of t, so that when the op saves its input for
+	// backward (as Mul and Clamp do) the alias can be given a copy of the
+	// values before t is overwritten, as PyTorch saves self.clone().
+	x := &Tensor{dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset, st: t.st,
+		requiresGrad: t.requiresGrad, gradFn: t.gradFn, base: t.base, name: t.name}
+	r := compute(x)
+	if r.gradFn != nil {
+		for _, s := range r.gradFn.saved {
+			if s.t == x {
+				x.st = &storage{data: convertTo(t, t.dtype), version: t.st.version}
+				x.strides, x.offset, x.base = contiguousStrides(t.shape), 0, nil
+				break
+			}
+		}
+	}
 	if r.dtype.category() > t.dtype.category() {
 		failShapes(op, [][]int{t.shape}, "result type %v can't be cast to the desired output type %v", r.dtype, t.dtype)
 	}
@@ -75,23 +89,44 @@ func (t *Tensor) MaskedFillInPlace(mask *Tensor, value float64) *Tensor {
 	return t.inPlace("MaskedFillInPlace", func(x *Tensor) *Tensor { return x.MaskedFill(mask, value) })
 }
 
-// CopyInPlace copies src (broadcast, converted to t's dtype) into t.
+// CopyInPlace copies src (broadcast, converted to t's dtype) into t. The
+// gradient goes to src; t's previous values get a zero gradient.
 func (t *Tensor) CopyInPlace(src *Tensor) *Tensor {
 	return t.inPlace("CopyInPlace", func(x *Tensor) *Tensor {
-		if needsGrad(src) {
-			return src.To(x.dtype).Expand(x.shape...).Clone()
+		if !needsGrad(x, src) {
+			return src.castForKernel(x.dtype)
 		}
-		return src.castForKernel(x.dtype)
+		r := fromData(x.dtype, convertTo(src.Detach().Expand(x.shape...), x.dtype), x.shape)
+		record(r, "CopyBackwards", []*Tensor{x, src}, nil, func(g *Tensor) []*Tensor {
+			return []*Tensor{ZerosLike(x), gradFor(g, src)}
+		})
+		return r
 	})
+}
+
+// overwritten records on r, new values that do not depend on x, the node
+// name sending x a zero gradient, so the history of the tensor an in-place
+// fill overwrites gets no gradient through it (as PyTorch's fill_ does).
+func overwritten(r, x *Tensor, name string) *Tensor {
+	if needsGrad(x) {
+		record(r, name, []*Tensor{x}, nil, func(g *Tensor) []*Tensor { return []*Tensor{ZerosLike(x)} })
+	}
+	return r
 }
 
 // FillInPlace sets every element of t to v.
 func (t *Tensor) FillInPlace(v float64) *Tensor {
-	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor { return scalarTensor(v, x.dtype) })
+	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor {
+		return overwritten(scalarTensor(v, x.dtype), x, "FillBackward2")
+	})
 }
 
-// ZeroInPlace sets every element of t to zero.
-func (t *Tensor) ZeroInPlace() *Tensor { return t.FillInPlace(0) }
+// ZeroInPlace sets every element of t to zero (errors name FillInPlace).
+func (t *Tensor) ZeroInPlace() *Tensor {
+	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor {
+		return overwritten(scalarTensor(0, x.dtype), x, "ZeroBackward0")
+	})
+}
 
 // UniformInPlace fills t with values uniform on [from, to) from the default
 // generator (nn initialisers use it).
@@ -99,7 +134,7 @@ func (t *Tensor) UniformInPlace(from, to float64) *Tensor {
 	return t.inPlace("UniformInPlace", func(x *Tensor) *Tensor {
 		r := New(floatOr(x.dtype), x.shape...)
 		DefaultGenerator().fillUniform(r, from, to)
-		return r
+		return overwritten(r, x, "UniformBackward0")
 	})
 }
 
@@ -109,6 +144,6 @@ func (t *Tensor) NormalInPlace(mean, std float64) *Tensor {
 	return t.inPlace("NormalInPlace", func(x *Tensor) *Tensor {
 		r := New(floatOr(x.dtype), x.shape...)
 		DefaultGenerator().fillNormal(r, mean, std)
-		return r
+		return overwritten(r, x, "NormalBackward0")
 	})
 }

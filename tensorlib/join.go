@@ -98,12 +98,18 @@ func (t *Tensor) Split(size, dim int) []*Tensor {
 	if n == 0 {
 		sizes = []int{0}
 	}
-	return t.SplitSizes(sizes, d)
+	return t.splitOp("SplitBackward0", sizes, d)
 }
 
 // SplitSizes cuts t along dim into pieces of the given sizes, which must sum
 // to t's size in dim.
 func (t *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
+	return t.splitOp("SplitWithSizesBackward0", sizes, dim)
+}
+
+// splitOp cuts t into views of the given sizes along dim, naming their
+// gradient functions name.
+func (t *Tensor) splitOp(name string, sizes []int, dim int) []*Tensor {
 	d := t.normDim("Split", dim)
 	total := 0
 	for _, s := range sizes {
@@ -117,7 +123,7 @@ func (t *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
 	for i, s := range sizes {
 		out[i] = t.Narrow(d, pos, s)
 		if out[i].gradFn != nil {
-			out[i].gradFn.name = "SplitBackward0"
+			out[i].gradFn.name = name
 		}
 		pos += s
 	}

@@ -419,7 +419,9 @@ func (t *Tensor) varOp(op string, dims []int, unbiased, keepdim, sqrt bool) *Ten
 		record(out, op+"Backward0", []*Tensor{t}, saved, func(g *Tensor) []*Tensor {
 			centered := t.Sub(t.MeanDims(p.dims, true))
 			if sqrt {
-				return []*Tensor{expandGrad(g.Div(out.MulScalar(denom)), p, in).Mul(centered)}
+				// Zero where the deviation is zero, as PyTorch's std_backward.
+				gs := g.Div(out.MulScalar(denom)).MaskedFill(out.EqScalar(0), 0)
+				return []*Tensor{expandGrad(gs, p, in).Mul(centered)}
 			}
 			return []*Tensor{expandGrad(g.MulScalar(2/denom), p, in).Mul(centered)}
 		})

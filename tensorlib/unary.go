@@ -49,10 +49,13 @@ func (t *Tensor) Abs() *Tensor {
 	}, true, false, func(g, _ *Tensor) *Tensor { return g.Mul(t.Sign()) })
 }
 
-// Sign returns -1, 0 or 1 by the sign of each element (0 for NaN inputs'
-// gradients is not defined; Sign has no gradient).
+// Sign returns -1, 0 or 1 by the sign of each element (0 for NaN, as
+// PyTorch does; Bool tensors are returned as a copy). Its gradient is zero.
 func (t *Tensor) Sign() *Tensor {
-	return applyUnary("Sign", t, unaryKernel{
+	if t.dtype == Bool {
+		return t.Clone()
+	}
+	return unaryOp("SignBackward0", "Sign", t, unaryKernel{
 		f64: func(x float64) float64 {
 			switch {
 			case x > 0:
@@ -60,7 +63,7 @@ func (t *Tensor) Sign() *Tensor {
 			case x < 0:
 				return -1
 			}
-			return x // keeps 0 and NaN
+			return 0
 		},
 		i64: func(x int64) int64 {
 			switch {
@@ -71,7 +74,7 @@ func (t *Tensor) Sign() *Tensor {
 			}
 			return 0
 		},
-	})
+	}, false, false, func(g, _ *Tensor) *Tensor { return ZerosLike(g) })
 }
 
 // Exp returns e^t.

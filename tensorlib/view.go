@@ -40,6 +40,12 @@ func viewStrides(shape, strides, newShape []int) ([]int, bool) {
 	if numelOf(shape) == 0 {
 		return contiguousStrides(newShape), true
 	}
+	if len(shape) == 0 {
+		for i := range out {
+			out[i] = 1
+		}
+		return out, true
+	}
 	viewD := len(newShape) - 1
 	chunkBase := 0
 	if len(strides) > 0 {
@@ -88,7 +94,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		return t.viewOp("ReshapeAliasBackward0", ns, st, t.offset)
 	}
 	c := t.Clone()
-	return c.viewOp("ReshapeAliasBackward0", ns, contiguousStrides(ns), 0)
+	return c.viewOp("UnsafeViewBackward0", ns, contiguousStrides(ns), 0)
 }
 
 // viewOp makes a view of t and records a gradient that reshapes back.
@@ -102,7 +108,8 @@ func (t *Tensor) viewOp(name string, shape, strides []int, offset int) *Tensor {
 }
 
 // Flatten merges dimensions into one: all of them with no arguments,
-// start..last with one, start..end (inclusive) with two.
+// start..last with one, start..end (inclusive) with two. When start and end
+// are the same dimension t itself is returned.
 func (t *Tensor) Flatten(dims ...int) *Tensor {
 	if len(t.shape) == 0 {
 		return t.Reshape(1)
@@ -120,6 +127,9 @@ func (t *Tensor) Flatten(dims ...int) *Tensor {
 	start, end = t.normDim("Flatten", start), t.normDim("Flatten", end)
 	if start > end {
 		fail("Flatten", "start_dim cannot come after end_dim")
+	}
+	if start == end {
+		return t
 	}
 	ns := append([]int{}, t.shape[:start]...)
 	ns = append(ns, numelOf(t.shape[start:end+1]))
@@ -140,15 +150,18 @@ func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 	return out
 }
 
-// T transposes a matrix (a tensor of at most 2 dimensions).
+// T transposes a matrix (a tensor of at most 2 dimensions; tensors of fewer
+// are returned as an unchanged view).
 func (t *Tensor) T() *Tensor {
 	if len(t.shape) > 2 {
 		failShapes("T", [][]int{t.shape}, "expects a tensor with <= 2 dimensions, but self is %dD", len(t.shape))
 	}
-	if len(t.shape) < 2 {
-		return t
+	shape, strides := t.Shape(), t.Strides()
+	if len(shape) == 2 {
+		shape[0], shape[1] = shape[1], shape[0]
+		strides[0], strides[1] = strides[1], strides[0]
 	}
-	out := t.view([]int{t.shape[1], t.shape[0]}, []int{t.strides[1], t.strides[0]}, t.offset)
+	out := t.view(shape, strides, t.offset)
 	if needsGrad(t) {
 		record(out, "TBackward0", []*Tensor{t}, nil, func(g *Tensor) []*Tensor { return []*Tensor{g.T()} })
 	}
@@ -287,9 +300,6 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 			failShapes("Expand", [][]int{t.shape, shape}, "the expanded size of the tensor (%d) must match the existing size (%d) at non-singleton dimension %d", ns[i], t.shape[j], i)
 		}
 	}
-	if sameShape(ns, t.shape) {
-		return t
-	}
 	out := t.view(ns, st, t.offset)
 	if needsGrad(t) {
 		in := t.shape
@@ -311,7 +321,9 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 	}
 	for _, d := range dims {
 		d = t.normDim("Squeeze", d)
-		drop[d] = t.shape[d] == 1
+		if len(t.shape) > 0 { // a 0-dim tensor accepts dim 0 or -1 and stays as is
+			drop[d] = t.shape[d] == 1
+		}
 	}
 	var shape, strides []int
 	for i := range t.shape {
