@@ -165,6 +165,14 @@ func gradFor(g, t *Tensor) *Tensor {
 	return g.sumTo(t.shape).To(t.dtype)
 }
 
+// gradIfNeeded is gradFor(g, t) when t requires grad, nil otherwise.
+func gradIfNeeded(g, t *Tensor) *Tensor {
+	if !t.RequiresGrad() {
+		return nil
+	}
+	return gradFor(g, t)
+}
+
 // scalarTensor returns a zero-dimensional tensor of dtype dt holding v.
 func scalarTensor(v float64, dt DType) *Tensor {
 	t := newTensor(dt, nil)
@@ -248,7 +256,7 @@ func addOp(a, b *Tensor, dt DType) *Tensor {
 	out := applyBinary("Add", a, b, dt, addKernel)
 	if needsGrad(a, b) {
 		record(out, "AddBackward0", []*Tensor{a, b}, nil, func(g *Tensor) []*Tensor {
-			return []*Tensor{gradFor(g, a), gradFor(g, b)}
+			return []*Tensor{gradIfNeeded(g, a), gradIfNeeded(g, b)}
 		})
 	}
 	return out
@@ -270,7 +278,11 @@ func subOp(a, b *Tensor, dt DType) *Tensor {
 	out := applyBinary("Sub", a, b, dt, subKernel)
 	if needsGrad(a, b) {
 		record(out, "SubBackward0", []*Tensor{a, b}, nil, func(g *Tensor) []*Tensor {
-			return []*Tensor{gradFor(g, a), gradFor(g.Neg(), b)}
+			var gb *Tensor
+			if b.RequiresGrad() {
+				gb = gradFor(g.Neg(), b)
+			}
+			return []*Tensor{gradIfNeeded(g, a), gb}
 		})
 	}
 	return out
