@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	tl "github.com/gotensor/gt/tensorlib"
@@ -41,11 +42,49 @@ func NewLinear(in, out int, opts ...LinearOptions) *Linear {
 	return l
 }
 
+// addmm is PyTorch's addmm(bias, x, wt) = bias + x·wt for 2-D x, one node
+// (AddmmBackward0) whose gradients are two matmuls and a sum.
+var addmm = tl.Function{
+	Name: "AddmmBackward0",
+	Forward: func(in []*tl.Tensor) *tl.Tensor {
+		return in[1].MatMul(in[2]).Add(in[0])
+	},
+	Backward: func(in []*tl.Tensor, _, g *tl.Tensor) []*tl.Tensor {
+		bias, x, wt := in[0], in[1], in[2]
+		grads := make([]*tl.Tensor, 3)
+		if bias.RequiresGrad() {
+			grads[0] = g // reduced to the bias's shape by Function
+		}
+		if x.RequiresGrad() {
+			grads[1] = g.MatMul(wt.T())
+		}
+		if wt.RequiresGrad() {
+			grads[2] = x.T().MatMul(g)
+		}
+		return grads
+	},
+}
+
 // Forward applies the layer to x of shape (…, in).
 func (l *Linear) Forward(x *tl.Tensor) *tl.Tensor {
-	y := x.MatMul(l.Weight.T())
+	wt := l.Weight.T()
+	if l.Bias != nil && x.Dim() == 2 {
+		return addmm.Apply(l.Bias, x, wt)
+	}
+	y := x.MatMul(wt)
 	if l.Bias != nil {
 		y = y.Add(l.Bias)
 	}
 	return y
+}
+
+// String describes the layer as PyTorch does:
+// Linear(in_features=1, out_features=1, bias=True).
+func (l *Linear) String() string {
+	s := l.Weight.Shape()
+	bias := "True"
+	if l.Bias == nil {
+		bias = "False"
+	}
+	return fmt.Sprintf("Linear(in_features=%d, out_features=%d, bias=%s)", s[1], s[0], bias)
 }

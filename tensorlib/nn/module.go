@@ -31,7 +31,10 @@ type NamedModule struct {
 	Module any
 }
 
-var tensorType = reflect.TypeOf((*tl.Tensor)(nil))
+var (
+	tensorType       = reflect.TypeOf((*tl.Tensor)(nil))
+	namedTensorsType = reflect.TypeOf([]NamedTensor(nil))
+)
 
 // fieldTag is the parsed `gt:"name,opts"` struct tag.
 type fieldTag struct {
@@ -132,7 +135,12 @@ func moduleStruct(v reflect.Value) (reflect.Value, bool) {
 }
 
 func walkValue(prefix string, rv reflect.Value, v visitor, seen map[uintptr]bool) {
-	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+	for rv.Kind() == reflect.Interface && !rv.IsNil() {
+		rv = rv.Elem() // a Layer in a slice: deduplicate the pointer inside
+	}
+	// Pointers to zero-size modules (&ReLU{}) may all be equal, so only
+	// modules with state are deduplicated.
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Type().Elem().Size() > 0 {
 		if seen[rv.Pointer()] {
 			return
 		}
@@ -184,6 +192,19 @@ func walkValue(prefix string, rv reflect.Value, v visitor, seen map[uintptr]bool
 					} else if v.param != nil {
 						v.param(n, t)
 					}
+				}
+			}
+		case f.Type == namedTensorsType:
+			// Tensors carrying their own names (RNN's weight_ih_l0, …),
+			// listed under the module's prefix, not the field's name.
+			for _, nt := range fv.Interface().([]NamedTensor) {
+				if nt.Tensor == nil {
+					continue
+				}
+				if n := join(prefix, nt.Name); tag.buffer {
+					buffers = append(buffers, NamedTensor{n, nt.Tensor})
+				} else if v.param != nil {
+					v.param(n, nt.Tensor)
 				}
 			}
 		default:

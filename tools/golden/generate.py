@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-MODULES = ["rng", "ops", "printing"]
+MODULES = ["rng", "ops", "printing", "graph", "data", "checkpoints", "optim", "nn_b", "nn_a"]
 
 
 def main():
