@@ -3,7 +3,7 @@ GO      ?= go
 PYTHON  ?= /usr/bin/python3
 PKGS    := ./...
 
-.PHONY: all deps build test vet fmt-check golden bench demo clean
+.PHONY: all deps build test vet fmt-check fuzz golden bench demo clean
 
 all: build
 
@@ -15,9 +15,22 @@ deps:
 build: deps
 	$(GO) build $(PKGS)
 
-## test: formatting, vet and the whole test suite (no PyTorch needed: golden files are committed).
+## test: formatting, vet, the whole test suite (no PyTorch needed: golden files are
+## committed) and a short run of every fuzz target.
 test: deps fmt-check vet
 	$(GO) test -count=1 $(PKGS)
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: each loader's fuzz target for FUZZTIME (go test runs one target at a time).
+FUZZTIME ?= 4s
+FUZZ_TARGETS := FuzzReadIDX:./tensorlib/data FuzzReadCSV:./tensorlib/data \
+	FuzzLoadSafetensors:./tensorlib/nn FuzzLoadTorch:./tensorlib/nn
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/gt-fuzz.log 2>&1 || { cat /tmp/gt-fuzz.log; exit 1; }; \
+	done
 
 vet:
 	$(GO) vet $(PKGS)
@@ -35,9 +48,10 @@ golden:
 bench: deps
 	$(GO) test -run '^$$' -bench . -cpu 1,2 ./tensorlib/
 
-## demo: the quick start.
+## demo: the quick start and the seed walkthrough (plots into out/).
 demo:
 	$(GO) run ./examples/quickstart
+	$(GO) run ./examples/linear_regression -out out/linear_regression
 
 clean:
 	$(GO) clean -testcache
