@@ -3,7 +3,8 @@ GO      ?= go
 PYTHON  ?= /usr/bin/python3
 PKGS    := ./...
 
-.PHONY: all deps build test vet fmt-check fuzz golden bench demo clean
+.PHONY: all deps build test vet fmt-check fuzz golden bench demo clean \
+	jupyter notebooks notebooks-test notebooks-html
 
 all: build
 
@@ -20,6 +21,7 @@ build: deps
 test: deps fmt-check vet
 	$(GO) test -count=1 $(PKGS)
 	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory notebooks-test
 
 ## fuzz: each loader's fuzz target for FUZZTIME (go test runs one target at a time).
 FUZZTIME ?= 4s
@@ -44,14 +46,44 @@ golden:
 	@$(PYTHON) -c 'import torch' 2>/dev/null || { echo "PyTorch missing: sudo apt-get install python3-torch"; exit 1; }
 	$(PYTHON) tools/golden/generate.py
 
-## bench: Go benchmarks of the tensor kernels (1 and 2 threads).
+## bench: gt against PyTorch (1 and 2 threads): sgemm, MLP training products, elementwise ops.
+##        Prints gt numbers only when torch is missing. BENCHFLAGS="-rounds 3" etc.
 bench: deps
-	$(GO) test -run '^$$' -bench . -cpu 1,2 ./tensorlib/
+	$(GO) run ./tools/bench -go $(GO) -python $(PYTHON) $(BENCHFLAGS)
 
 ## demo: the quick start and the seed walkthrough (plots into out/).
 demo:
 	$(GO) run ./examples/quickstart
 	$(GO) run ./examples/linear_regression -out out/linear_regression
+
+## jupyter: build the GoNB kernel and goimports into bin/ (pinned in
+## tools/jupyter/go.mod), install Debian's Jupyter when missing (as root; else
+## it prints the command), register the kernel so that notebooks import gt with
+## no setup cell, and start Jupyter on notebooks/. JUPYTER_ARGS adds options,
+## e.g. JUPYTER_ARGS="--ip=0.0.0.0 --no-browser".
+JUPYTER_ARGS ?=
+jupyter:
+	GO=$(GO) tools/jupyter/setup.sh tools
+	tools/jupyter/setup.sh packages full
+	tools/jupyter/setup.sh kernel default
+	PATH="$(CURDIR)/bin:$$(dirname "$$(command -v $(GO))"):$$PATH" /usr/bin/jupyter notebook \
+		--notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(JUPYTER_ARGS)
+
+## notebooks: regenerate notebooks/*.ipynb from their sources, notebooks/src/*.md.
+notebooks:
+	$(GO) run ./tools/nbgen
+
+## notebooks-test: execute every notebook headless (jupyter nbconvert --execute,
+## installing Jupyter and the kernel first when missing) into NB_OUT and check
+## the outputs: no errors, PyTorch's numbers, the plots (tools/nbcheck).
+NB_OUT ?= out/notebooks
+notebooks-test:
+	GO=$(GO) tools/jupyter/run-notebooks.sh $(NB_OUT)
+
+## notebooks-html: render the executed notebooks to HTML and take a screenshot
+## of each with headless Chromium (NB_OUT/*.html, NB_OUT/*.png).
+notebooks-html: notebooks-test
+	tools/jupyter/screenshots.sh $(NB_OUT)
 
 clean:
 	$(GO) clean -testcache

@@ -1,10 +1,8 @@
 package tensorlib
 
 import (
-	"fmt"
-	"runtime"
-	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // Node is one operation in the autograd graph: the backward function of the
@@ -24,7 +22,7 @@ type Node struct {
 	variable *Tensor // the leaf, for AccumulateGrad
 	hooks    []*hook // run on the gradient arriving at this node
 	retain   *Tensor // non-leaf output whose .Grad is kept (RetainGrad)
-	site     string  // file:line that created the node, when debugging
+	origin   *origin // where the node was created, in debug or anomaly mode
 	seq      uint64  // creation order
 }
 
@@ -68,7 +66,8 @@ func (n *Node) Next() []*Node { return append([]*Node{}, n.next...) }
 // Variable returns the leaf tensor of an AccumulateGrad node, nil otherwise.
 func (n *Node) Variable() *Tensor { return n.variable }
 
-// InputShapes returns the shapes of the op's inputs.
+// InputShapes returns the shapes of the op's inputs; an entry is nil where
+// the op's input slot held no tensor (e.g. an integer index argument).
 func (n *Node) InputShapes() [][]int { return n.inShapes }
 
 // InputDTypes returns the dtypes of the op's inputs.
@@ -90,9 +89,29 @@ func (n *Node) SavedTensors() []*Tensor {
 	return out
 }
 
-// Site returns the file:line where the op was called, recorded when
-// SetDebug(true) was on at the time; "" otherwise.
-func (n *Node) Site() string { return n.site }
+// Site returns where the op was created: the file:line of the first caller
+// outside tensorlib (or what the SetSiteFunc function returned), recorded
+// while SetDebug(true) or DetectAnomaly(true) was on; "" otherwise.
+func (n *Node) Site() string {
+	if n.origin == nil {
+		return ""
+	}
+	if n.origin.site != "" {
+		return n.origin.site
+	}
+	return siteOf(n.origin.pcs)
+}
+
+// Stack returns the forward call stack that created the node, innermost
+// caller first, one "function file:line" entry per frame outside tensorlib's
+// own code, like the forward traceback PyTorch's anomaly mode prints. It is
+// nil unless SetDebug(true) or DetectAnomaly(true) was on at the time.
+func (n *Node) Stack() []string {
+	if n.origin == nil {
+		return nil
+	}
+	return stackOf(n.origin.pcs)
+}
 
 // Released reports whether a Backward without RetainGraph freed the node's
 // saved tensors.
@@ -100,7 +119,6 @@ func (n *Node) Released() bool { return n.released }
 
 var (
 	gradDisabled atomic.Int32
-	debugSites   atomic.Bool
 	nodeSeq      atomic.Uint64
 )
 
@@ -115,11 +133,17 @@ func NoGrad(f func()) {
 // IsGradEnabled reports whether ops currently record the autograd graph.
 func IsGradEnabled() bool { return gradDisabled.Load() == 0 }
 
-// SetDebug turns recording of each node's creation site (file:line) on or off.
-func SetDebug(on bool) { debugSites.Store(on) }
-
-// needsGrad reports whether an op over inputs must record a node.
+// needsGrad reports whether an op over inputs must call record: when it must
+// record a node (gradRequired), and also for every op while a trace or
+// anomaly mode observes ops (record then only reports the op). Code that must
+// know whether a graph is being built uses gradRequired.
 func needsGrad(inputs ...*Tensor) bool {
+	return gradRequired(inputs...) || (observing.Load() != 0 && inBackward.Load() == 0)
+}
+
+// gradRequired reports whether an op over inputs records a node: grad mode is
+// on and some input requires grad.
+func gradRequired(inputs ...*Tensor) bool {
 	if gradDisabled.Load() != 0 {
 		return false
 	}
@@ -134,8 +158,24 @@ func needsGrad(inputs ...*Tensor) bool {
 // record attaches a Node named name to out, whose inputs are inputs and whose
 // backward computes one gradient per input (nil entries allowed) from the
 // gradient of out. saved are tensors backward reads; their versions are
-// checked before it runs.
+// checked before it runs. While ops are observed (Trace, DetectAnomaly) it
+// also reports the op, and is called for ops that record no node.
 func record(out *Tensor, name string, inputs []*Tensor, saved []*Tensor, backward func(grad *Tensor) []*Tensor) {
+	if observing.Load() == 0 {
+		attach(out, name, inputs, saved, backward)
+		return
+	}
+	var n *Node
+	if gradRequired(inputs...) {
+		n = attach(out, name, inputs, saved, backward)
+	}
+	if inBackward.Load() == 0 {
+		observeForward(name, inputs, out, n)
+	}
+}
+
+// attach creates the node of out (see record) and returns it.
+func attach(out *Tensor, name string, inputs []*Tensor, saved []*Tensor, backward func(grad *Tensor) []*Tensor) *Node {
 	n := &Node{
 		name:     name,
 		next:     make([]*Node, len(inputs)),
@@ -151,6 +191,9 @@ func record(out *Tensor, name string, inputs []*Tensor, saved []*Tensor, backwar
 			continue
 		}
 		n.inShapes[i] = in.shape
+		if in.shape == nil {
+			n.inShapes[i] = []int{} // nil marks a slot without a tensor
+		}
 		n.inDTypes[i] = in.dtype
 		switch {
 		case in.gradFn != nil:
@@ -162,26 +205,11 @@ func record(out *Tensor, name string, inputs []*Tensor, saved []*Tensor, backwar
 	for _, s := range saved {
 		n.saved = append(n.saved, savedTensor{t: s, version: s.st.version})
 	}
-	if debugSites.Load() {
-		n.site = callerSite()
+	if captureSites.Load() {
+		n.origin = captureOrigin()
 	}
 	out.gradFn = n
-}
-
-// callerSite returns the first file:line outside this package's own files.
-func callerSite() string {
-	pcs := make([]uintptr, 32)
-	k := runtime.Callers(3, pcs)
-	frames := runtime.CallersFrames(pcs[:k])
-	for {
-		f, more := frames.Next()
-		if !strings.Contains(f.Function, "gotensor/gt/tensorlib.") || strings.HasSuffix(f.File, "_test.go") {
-			return fmt.Sprintf("%s:%d", f.File, f.Line)
-		}
-		if !more {
-			return ""
-		}
-	}
+	return n
 }
 
 // gradAccumulator returns the leaf's AccumulateGrad node, creating it once.
@@ -350,6 +378,10 @@ func topoOrder(root *Node) []*Node {
 // Done reports whether every node has run.
 func (r *BackwardRun) Done() bool { return r.pos >= len(r.order) }
 
+// Order returns the nodes of the pass in the order Step runs them, the
+// output's node first (a node no gradient reaches is skipped).
+func (r *BackwardRun) Order() []*Node { return append([]*Node{}, r.order...) }
+
 // Next returns the node the next Step will run, nil when done.
 func (r *BackwardRun) Next() *Node {
 	for r.pos < len(r.order) && r.grads[r.order[r.pos]] == nil {
@@ -375,6 +407,13 @@ func (r *BackwardRun) Step() (node *Node, gradIn *Tensor, gradsOut []*Tensor) {
 	r.pos++
 	g := r.grads[n]
 	delete(r.grads, n)
+	inBackward.Add(1) // ops run by hooks and backward functions are not observed
+	defer inBackward.Add(-1)
+	var start time.Time
+	observed := observing.Load() != 0
+	if observed {
+		start = time.Now()
+	}
 	for _, h := range n.hooks {
 		if res := h.fn(g); res != nil {
 			g = res
@@ -382,6 +421,9 @@ func (r *BackwardRun) Step() (node *Node, gradIn *Tensor, gradsOut []*Tensor) {
 	}
 	if n.variable != nil {
 		accumulate(n.variable, g)
+		if observed {
+			observeBackward(n, g, nil, time.Since(start))
+		}
 		return n, g, nil
 	}
 	if n.retain != nil {
@@ -396,6 +438,9 @@ func (r *BackwardRun) Step() (node *Node, gradIn *Tensor, gradsOut []*Tensor) {
 		}
 	}
 	NoGrad(func() { gradsOut = n.backward(g) })
+	if anomalyOn.Load() {
+		checkBackwardAnomaly(n, gradsOut)
+	}
 	for i, next := range n.next {
 		if next == nil || i >= len(gradsOut) || gradsOut[i] == nil {
 			continue
@@ -413,6 +458,9 @@ func (r *BackwardRun) Step() (node *Node, gradIn *Tensor, gradsOut []*Tensor) {
 		n.saved = nil
 		n.backward = nil
 		n.released = true
+	}
+	if observed {
+		observeBackward(n, g, gradsOut, time.Since(start))
 	}
 	return n, g, gradsOut
 }

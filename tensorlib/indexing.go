@@ -231,7 +231,7 @@ func (v *Tensor) advancedIndex(adv []advIndex) *Tensor {
 // recorded by autograd: with grad mode on, t and value must not require grad
 // (use Where or Scatter for differentiable updates).
 func (t *Tensor) IndexPut(value *Tensor, idx ...any) *Tensor {
-	if needsGrad(t, value) {
+	if gradRequired(t, value) {
 		failShapes("IndexPut", [][]int{t.shape, value.shape}, "index assignment is not differentiable; use Where or Scatter, or wrap it in NoGrad")
 	}
 	v, adv := t.Detach().basicIndex("IndexPut", idx)

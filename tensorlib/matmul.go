@@ -130,6 +130,9 @@ func gemm[T number](c []T, a []T, am matView, b []T, bm matView, n, k, m int) {
 			return
 		}
 	}
+	if gemmFast(c, a, am, b, bm, n, k, m) {
+		return
+	}
 	// Make B's rows contiguous (or use the dot form when B is transposed).
 	if bm.cs != 1 && bm.rs != 1 {
 		bc := make([]T, k*m)

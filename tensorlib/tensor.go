@@ -29,6 +29,7 @@ type Tensor struct {
 
 // newTensor allocates a contiguous zero-filled tensor.
 func newTensor(dtype DType, shape []int) *Tensor {
+	checkAlloc(dtype, shape)
 	n := numelOf(shape)
 	var data any
 	switch dtype {

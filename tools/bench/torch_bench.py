@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""PyTorch side of `make bench` (tools/bench/main.go starts it).
+
+Run it with Debian's /usr/bin/python3 (the python3 on PATH lacks torch). It
+serves timing requests, one JSON object per line on stdin, and answers each
+with one JSON line on stdout, so that the Go harness can interleave gt and
+torch measurements of the same workload (the machine is shared and noisy).
+
+The first line it prints says whether torch is usable:
+    {"ok": true, "torch": "1.13.0", "blas": "...", ...}
+    {"ok": false, "error": "..."}
+A request names a workload, a thread count and a minimum measuring time:
+    {"workload": "mm", "m": 128, "k": 784, "n": 256, "ta": false,
+     "tb": false, "threads": 1, "mintime": 0.2}
+    {"workload": "add" | "mul" | "exp", "size": 16777216, ...}
+and the answer is the time of one operation in seconds: {"sec": 0.0012}.
+With "warm": true it calls the operation once, untimed (the first call of a
+workload at a thread count), and answers {"sec": 0}.
+"""
+
+import ctypes
+import json
+import re
+import sys
+import time
+
+
+def loaded_blas():
+    """Paths of the BLAS libraries this process has loaded."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if re.search(r"blas|mkl", path):
+                    libs.add(path)
+    except OSError:
+        pass
+    return sorted(libs)
+
+
+class BlasThreads:
+    """Sets the BLAS library's own thread count where it has one.
+
+    Debian's torch is built against the generic BLAS interface, so
+    torch.set_num_threads does not reach OpenBLAS (which otherwise uses every
+    core); openblas_set_num_threads does.
+    """
+
+    def __init__(self, libs):
+        self.setters = []
+        for path in libs:
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for name in ("openblas_set_num_threads", "MKL_Set_Num_Threads"):
+                fn = getattr(lib, name, None)
+                if fn is not None:
+                    self.setters.append(fn)
+
+    def set(self, n):
+        for fn in self.setters:
+            fn(ctypes.c_int(n))
+
+
+def operands(torch, req, cache):
+    """The tensors of a workload, made once and reused."""
+    key = json.dumps({k: v for k, v in req.items() if k not in ("threads", "mintime")}, sort_keys=True)
+    if key in cache:
+        return cache[key]
+    g = torch.Generator().manual_seed(1)
+    w = req["workload"]
+    if w == "mm":
+        m, k, n = req["m"], req["k"], req["n"]
+        # A transposed operand is the transpose of a contiguous tensor, as
+        # autograd produces (Xᵀ for a weight gradient, Wᵀ for an input one).
+        a = torch.randn(k, m, generator=g).t() if req["ta"] else torch.randn(m, k, generator=g)
+        b = torch.randn(n, k, generator=g).t() if req["tb"] else torch.randn(k, n, generator=g)
+        ops = (a, b)
+    else:
+        ops = (torch.randn(req["size"], generator=g), torch.randn(req["size"], generator=g))
+    cache.clear()
+    cache[key] = ops
+    return ops
+
+
+def runner(torch, req, ops):
+    w = req["workload"]
+    a, b = ops
+    if w == "mm":
+        return lambda: torch.mm(a, b)
+    if w == "add":
+        return lambda: torch.add(a, b)
+    if w == "mul":
+        return lambda: torch.mul(a, b)
+    if w == "exp":
+        return lambda: torch.exp(a)
+    raise ValueError("unknown workload %r" % w)
+
+
+def measure(fn, mintime):
+    """Seconds per call, calling fn until mintime has passed (at least once)."""
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= mintime:
+            return elapsed / n
+
+
+def main():
+    try:
+        import torch
+    except Exception as e:  # torch missing or broken: gt numbers only
+        print(json.dumps({"ok": False, "error": str(e)}), flush=True)
+        return
+    libs = loaded_blas()
+    blas = BlasThreads(libs)
+    print(json.dumps({
+        "ok": True,
+        "torch": torch.__version__,
+        "blas": libs,
+        "blas_threads_settable": bool(blas.setters),
+        "capability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else "",
+    }), flush=True)
+    cache = {}
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            torch.set_num_threads(req["threads"])
+            blas.set(req["threads"])
+            with torch.no_grad():
+                fn = runner(torch, req, operands(torch, req, cache))
+                if req.get("warm"):
+                    fn()
+                    sec = 0.0
+                else:
+                    sec = measure(fn, req.get("mintime", 0.2))
+            print(json.dumps({"sec": sec}), flush=True)
+        except Exception as e:
+            print(json.dumps({"error": repr(e)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
