@@ -184,7 +184,7 @@ net := &Net{Linear: nn.NewLinear(2, 1)}
 x := tl.Ones(4, 2)
 loss := net.Linear.Forward(x).Pow(2).Mean()`)
 	graph := mustEval(t, s, ":graph loss")
-	for _, want := range []string{"MeanBackward0 [] #1", "  PowBackward0 [4, 1]", "AccumulateGrad net.linear.weight [1, 2]", "AccumulateGrad net.linear.bias [1]"} {
+	for _, want := range []string{"MeanBackward0 []", "└─ PowBackward0 [4, 1]", "AccumulateGrad net.linear.weight [1, 2]", "AccumulateGrad net.linear.bias [1]"} {
 		if !strings.Contains(graph, want) {
 			t.Errorf(":graph lacks %q:\n%s", want, graph)
 		}
@@ -197,7 +197,7 @@ loss := net.Linear.Forward(x).Pow(2).Mean()`)
 	}
 
 	// :step with scripted answers: next, a breakpoint, continue, print, quit.
-	answers := []string{"n", "b AccumulateGrad", "c", "p net.linear.weight", "n", "p net.linear.weight", "q"}
+	answers := []string{"n", "b AccumulateGrad", "c", "p grad_output", "p net.linear.bias", "p net.linear.weight", "q"}
 	var prompts []string
 	s.opts.ReadLine = func(p string) (string, error) {
 		prompts = append(prompts, p)
@@ -214,7 +214,7 @@ loss := net.Linear.Forward(x).Pow(2).Mean()`)
 		t.Fatal(err)
 	}
 	printed := out.String()
-	for _, want := range []string{"[1] MeanBackward0: grad in tensor(1.)", "breakpoint before AccumulateGrad", "[2] PowBackward0", "net.linear.weight.grad = <nil>", "net.linear.weight.grad = tensor("} {
+	for _, want := range []string{"step 1/6 MeanBackward0", "breakpoint after AccumulateGrad", "[break: op AccumulateGrad]", "grad_output = tensor([[", "net.linear.bias.grad = <nil>", "net.linear.weight.grad = tensor("} {
 		if !strings.Contains(printed, want) {
 			t.Errorf(":step printed no %q:\n%s", want, printed)
 		}
@@ -229,7 +229,7 @@ loss := net.Linear.Forward(x).Pow(2).Mean()`)
 	mustEval(t, s, "loss2 := net.Linear.Forward(x).Pow(2).Mean()\nnet.Linear.Weight.SetGrad(nil)\nnet.Linear.Bias.SetGrad(nil)")
 	answers = []string{"c"}
 	res, err = s.Eval(context.Background(), ":step loss2")
-	if err != nil || !strings.Contains(res.Text(), "backward done") {
+	if err != nil || !strings.Contains(res.Text(), "backward pass finished") {
 		t.Fatalf(":step to the end: %q %v", res.Text(), err)
 	}
 	stepped := mustEval(t, s, "net.Linear.Weight.Grad()")

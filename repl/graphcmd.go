@@ -10,11 +10,13 @@ import (
 
 	tl "github.com/gotensor/gt/tensorlib"
 	"github.com/gotensor/gt/tensorlib/nn"
+	"github.com/gotensor/gt/viz"
 )
 
-// The autograd views here are plain text: :graph prints the graph behind a
-// tensor as an indented tree, :step steps through its backward pass with a
-// small sub-prompt. A richer rendering can replace this file.
+// The autograd views: :graph shows the graph behind a tensor (viz's text
+// tree, plus a drawing where the terminal shows images); :step drives a
+// tl.Debugger from a small sub-prompt. Notebook front ends render the same
+// values (viz.GraphView, viz.DebugView) as SVG and HTML.
 
 // tensorArg evaluates a command's argument to a tensor.
 func (s *Session) tensorArg(ctx context.Context, cmd, expr string) (*tl.Tensor, error) {
@@ -56,57 +58,28 @@ func (s *Session) paramNames() map[*tl.Tensor]string {
 }
 
 // GraphText renders the autograd graph behind t as an indented tree of
-// backward nodes with their output shapes; leaves show the parameter's name
-// when names knows it. A node reached twice is printed once.
+// backward nodes with their output shapes (viz.GraphTree); leaves show the
+// parameter's name when names knows it, and a node reached twice is printed
+// once and referenced afterwards.
 func GraphText(t *tl.Tensor, names map[*tl.Tensor]string) string {
-	root := t.GradFn()
-	if root == nil {
-		if t.RequiresGrad() {
-			return fmt.Sprintf("leaf %s %s (requires_grad, no graph)", leafName(t, names), shapeString(t.Shape()))
-		}
+	if t.GradFn() == nil && !t.RequiresGrad() {
 		return "no autograd graph (the tensor does not require grad)"
 	}
-	var b strings.Builder
-	seen := map[*tl.Node]int{}
-	var walk func(n *tl.Node, depth int)
-	walk = func(n *tl.Node, depth int) {
-		indent := strings.Repeat("  ", depth)
-		if id, ok := seen[n]; ok {
-			fmt.Fprintf(&b, "%s%s (#%d, shown above)\n", indent, n.Name(), id)
-			return
-		}
-		seen[n] = len(seen) + 1
-		label := n.Name()
-		if v := n.Variable(); v != nil {
-			label += " " + leafName(v, names)
-		}
-		fmt.Fprintf(&b, "%s%s %s #%d\n", indent, label, shapeString(n.OutputShape()), seen[n])
-		for _, c := range n.Next() {
-			if c != nil {
-				walk(c, depth+1)
-			}
-		}
-	}
-	walk(root, 0)
-	return strings.TrimRight(b.String(), "\n")
+	return strings.TrimRight(viz.TensorGraphTree(t, viz.GraphOptions{Names: names}), "\n")
 }
 
-func leafName(t *tl.Tensor, names map[*tl.Tensor]string) string {
-	if n, ok := names[t]; ok {
-		return n
-	}
-	if n := t.Name(); n != "" {
-		return n
-	}
-	return "(leaf)"
-}
-
+// cmdGraph shows the graph as a viz.GraphView: the text tree, and an SVG
+// drawing in front ends that show images.
 func cmdGraph(ctx context.Context, s *Session, arg string) (Result, error) {
 	t, err := s.tensorArg(ctx, "graph", arg)
 	if err != nil {
 		return Result{}, err
 	}
-	return textResult(GraphText(t, s.paramNames())), nil
+	if t.GradFn() == nil && !t.RequiresGrad() {
+		return textResult(GraphText(t, nil)), nil
+	}
+	view := viz.NewGraphView(t, viz.GraphOptions{Names: s.paramNames()})
+	return Result{Values: []any{view}, Bundle: view.MIMEBundle()}, nil
 }
 
 // readLine reads a line for a sub-prompt.
@@ -125,45 +98,31 @@ func (s *Session) readLine(prompt string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), err
 }
 
-const stepHelp = "n: next node, c: continue to a breakpoint or the end, p NAME: print a tensor or its grad, b OP: break before node OP, q: quit"
+const stepHelp = "n: next node, c: continue to a breakpoint or the end, p NAME: print a tensor of the step (grad_output, grad_input[0], saved[0], leaf.grad…) or an expression, b OP: break after node OP (or a parameter's name), q: quit"
 
+// cmdStep steps through the backward pass of a scalar with a tl.Debugger.
 func cmdStep(ctx context.Context, s *Session, arg string) (Result, error) {
 	t, err := s.tensorArg(ctx, "step", arg)
 	if err != nil {
 		return Result{}, err
 	}
-	var run *tl.BackwardRun
-	if err := tl.Catch(func() { run = tl.NewBackwardRun(t, tl.BackwardOptions{}) }); err != nil {
+	var d *tl.Debugger
+	if err := tl.Catch(func() { d = tl.DebugBackward(t) }); err != nil {
 		return Result{}, &Error{Kind: CommandError, Msg: err.Error()}
 	}
 	names := s.paramNames()
+	opts := viz.GraphOptions{Names: names}
 	out := s.opts.Stdout
-	breaks := map[string]bool{}
-	steps := 0
 	fmt.Fprintln(out, stepHelp)
-	step := func() error {
-		return tl.Catch(func() {
-			n, gin, gouts := run.Step()
-			if n == nil {
-				return
-			}
-			steps++
-			fmt.Fprintf(out, "[%d] %s", steps, n.Name())
-			if v := n.Variable(); v != nil {
-				fmt.Fprintf(out, " %s", leafName(v, names))
-			}
-			fmt.Fprintf(out, ": grad in %s\n", gradSummary(gin))
-			for i, g := range gouts {
-				if g != nil {
-					fmt.Fprintf(out, "    grad out %d %s\n", i, gradSummary(g))
-				}
-			}
-		})
+	show := func(st *tl.DebugStep) {
+		if st != nil {
+			fmt.Fprint(out, viz.DebugStepText(st, opts))
+		}
 	}
 	for {
-		next := run.Next()
+		next := d.Next()
 		if next == nil {
-			return textResult(fmt.Sprintf("backward done (%d nodes)", steps)), nil
+			return textResult(fmt.Sprintf("backward pass finished (%d nodes); the gradients are those Backward() gives", len(d.Steps()))), nil
 		}
 		if ctx.Err() != nil {
 			return Result{}, &Error{Kind: Interrupted, Msg: "interrupted"}
@@ -174,42 +133,61 @@ func cmdStep(ctx context.Context, s *Session, arg string) (Result, error) {
 		}
 		cmd, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
 		rest = strings.TrimSpace(rest)
+		var stepErr error
 		switch cmd {
 		case "", "n", "next":
-			if err := step(); err != nil {
-				return Result{}, &Error{Kind: PanicError, Msg: err.Error(), Value: err}
-			}
+			stepErr = tl.Catch(func() { show(d.Step()) })
 		case "c", "continue":
-			for {
-				if err := step(); err != nil {
-					return Result{}, &Error{Kind: PanicError, Msg: err.Error(), Value: err}
-				}
-				n := run.Next()
-				if n == nil || breaks[n.Name()] {
-					break
-				}
-			}
+			stepErr = tl.Catch(func() { show(d.Continue()) })
 		case "b", "break":
 			if rest == "" {
-				fmt.Fprintln(out, "usage: b OP (e.g. b MulBackward0)")
+				fmt.Fprintln(out, "usage: b OP (e.g. b MulBackward0) or b PARAM (e.g. b model.linear.weight)")
 				continue
 			}
-			breaks[rest] = true
-			fmt.Fprintf(out, "breakpoint before %s\n", rest)
+			if e := tl.Catch(func() { s.setBreakpoint(d, rest, names) }); e != nil {
+				fmt.Fprintln(out, e)
+				continue
+			}
+			fmt.Fprintf(out, "breakpoint after %s\n", rest)
 		case "p", "print":
-			s.stepPrint(ctx, rest, names)
+			s.stepPrint(ctx, d, rest, names)
 		case "q", "quit":
-			return textResult(fmt.Sprintf("stopped after %d nodes; the backward pass is incomplete", steps)), nil
+			return textResult(fmt.Sprintf("stopped after %d nodes; the backward pass is incomplete", len(d.Steps()))), nil
 		default:
 			fmt.Fprintln(out, stepHelp)
+		}
+		if stepErr != nil {
+			return Result{}, &Error{Kind: PanicError, Msg: stepErr.Error(), Value: stepErr}
 		}
 	}
 }
 
-// stepPrint prints a parameter (by its graph name) with its gradient, or
-// evaluates name as an expression.
-func (s *Session) stepPrint(ctx context.Context, name string, names map[*tl.Tensor]string) {
+// setBreakpoint breaks on the parameter called name, else on the op name.
+func (s *Session) setBreakpoint(d *tl.Debugger, name string, names map[*tl.Tensor]string) {
+	for t, n := range names {
+		if n == name {
+			d.BreakOnParam(t)
+			return
+		}
+	}
+	if name == "nonfinite" || name == "nan" {
+		d.BreakOnNonFinite()
+		return
+	}
+	d.BreakOnOp(name)
+}
+
+// stepPrint prints a tensor of the current step (grad_output,
+// grad_input[i], saved[i], leaf, leaf.grad), a parameter (by its graph name)
+// with its gradient, or evaluates name as an expression.
+func (s *Session) stepPrint(ctx context.Context, d *tl.Debugger, name string, names map[*tl.Tensor]string) {
 	out := s.opts.Stdout
+	if st := d.Current(); st != nil {
+		if t := st.Tensor(name); t != nil {
+			fmt.Fprintf(out, "%s = %s\n", name, t)
+			return
+		}
+	}
 	for t, n := range names {
 		if n == name {
 			fmt.Fprintf(out, "%s = %s\n%s.grad = %s\n", n, t, n, t.Grad())

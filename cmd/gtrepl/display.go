@@ -71,6 +71,14 @@ func (d *display) show(res repl.Result) {
 		text += "\n"
 	}
 	io.WriteString(d.w, text)
+	// A graph (:graph) is drawn below its tree where the terminal shows images.
+	if len(res.Values) == 1 && d.images != nil {
+		if g, ok := res.Values[0].(*viz.GraphView); ok && g != nil {
+			if p := d.images(); p != viz.NoImages {
+				_ = viz.WriteImage(d.w, p, viz.GraphImage(g.Graph, g.Options))
+			}
+		}
+	}
 }
 
 // terminalImages returns a function deciding, once, the image protocol of

@@ -257,6 +257,41 @@ func TestTerminalWalkthrough(t *testing.T) {
 	s.exit()
 }
 
+// TestTerminalGraphAndStep shows a model's autograd graph with :graph and
+// steps through its backward pass with :step's sub-prompt.
+func TestTerminalGraphAndStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and drives the binary")
+	}
+	s := startScreen(t, "GTREPL_HISTORY=")
+	for _, line := range []string{
+		"tl.ManualSeed(0)",
+		"type Net struct{ Linear *nn.Linear }",
+		"net := &Net{Linear: nn.NewLinear(2, 1)}",
+		"loss := net.Linear.Forward(tl.Ones(4, 2)).Pow(2).Mean()",
+		":graph loss",
+	} {
+		s.typeLine(line)
+		s.waitPrompt()
+	}
+	s.waitFor("└─ PowBackward0 [4, 1]")
+	s.waitFor("AccumulateGrad net.linear.weight [1, 2]")
+	s.typeLine(":step loss")
+	s.waitFor("step (next MeanBackward0)> ")
+	s.typeLine("n")
+	s.waitFor("step 1/6 MeanBackward0")
+	s.typeLine("b net.linear.weight")
+	s.waitFor("breakpoint after net.linear.weight")
+	s.typeLine("c")
+	s.waitFor("AccumulateGrad (net.linear.weight) [break: param")
+	s.typeLine("p leaf.grad")
+	s.waitFor("leaf.grad = tensor([[")
+	s.typeLine("q")
+	s.waitFor("the backward pass is incomplete")
+	s.waitPrompt()
+	s.exit()
+}
+
 // runPiped runs gtrepl with args and stdin, returning stdout, stderr and
 // the exit status.
 func runPiped(t *testing.T, stdin string, args ...string) (string, string, int) {
