@@ -4,7 +4,7 @@ PYTHON  ?= /usr/bin/python3
 PKGS    := ./...
 
 .PHONY: all deps build test vet fmt-check fuzz golden bench demo clean \
-	jupyter notebooks notebooks-test notebooks-html
+	jupyter notebooks notebooks-test notebooks-html kernel-test
 
 all: build
 
@@ -22,6 +22,7 @@ test: deps fmt-check vet
 	$(GO) test -count=1 $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory notebooks-test
+	$(MAKE) --no-print-directory kernel-test
 
 ## fuzz: each loader's fuzz target for FUZZTIME (go test runs one target at a time).
 FUZZTIME ?= 4s
@@ -59,13 +60,16 @@ demo:
 ## jupyter: build the GoNB kernel and goimports into bin/ (pinned in
 ## tools/jupyter/go.mod), install Debian's Jupyter when missing (as root; else
 ## it prints the command), register the kernel so that notebooks import gt with
-## no setup cell, and start Jupyter on notebooks/. JUPYTER_ARGS adds options,
-## e.g. JUPYTER_ARGS="--ip=0.0.0.0 --no-browser".
+## no setup cell, build bin/gtrepl and register the gt kernel ("Go tensors
+## (gt)": values persist between cells), and start Jupyter on notebooks/.
+## JUPYTER_ARGS adds options, e.g. JUPYTER_ARGS="--ip=0.0.0.0 --no-browser".
 JUPYTER_ARGS ?=
 jupyter:
 	GO=$(GO) tools/jupyter/setup.sh tools
 	tools/jupyter/setup.sh packages full
 	tools/jupyter/setup.sh kernel default
+	$(GO) build -o bin/gtrepl ./cmd/gtrepl
+	bin/gtrepl jupyter install
 	PATH="$(CURDIR)/bin:$$(dirname "$$(command -v $(GO))"):$$PATH" /usr/bin/jupyter notebook \
 		--notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(JUPYTER_ARGS)
 
@@ -79,6 +83,13 @@ notebooks:
 NB_OUT ?= out/notebooks
 notebooks-test:
 	GO=$(GO) tools/jupyter/run-notebooks.sh $(NB_OUT)
+
+## kernel-test: the gt kernel under Jupyter: jupyter_kernel_test's conformance
+## tests (Debian's python3-jupyter-kernel-test, installed when missing, as root)
+## and every notebook executed with the gt kernel into NB_OUT-gt, checked like
+## notebooks-test (tools/jupyter/gt-kernel.sh).
+kernel-test:
+	GO=$(GO) tools/jupyter/gt-kernel.sh $(NB_OUT)-gt
 
 ## notebooks-html: render the executed notebooks to HTML and take a screenshot
 ## of each with headless Chromium (NB_OUT/*.html, NB_OUT/*.png).

@@ -8,6 +8,7 @@
 //	gtrepl FILE.go      run a Go file (its main function, if any) and exit
 //	gtrepl -e 'EXPR'    evaluate one input and exit
 //	cmd | gtrepl        evaluate standard input, input by input
+//	gtrepl jupyter …    register or run the Jupyter kernel (see package kernel)
 //
 // Inside, :help lists the commands. The engine is package repl.
 package main
@@ -32,6 +33,9 @@ func main() {
 
 // run is main with its streams, returning the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "jupyter" {
+		return jupyterMain(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("gtrepl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	expr := fs.String("e", "", "evaluate `INPUT` and exit")
