@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/gotensor/gt/repl/symbols"
+	tl "github.com/gotensor/gt/tensorlib"
 	"github.com/gotensor/gt/viz"
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -128,6 +130,7 @@ type Session struct {
 	decls  *declIndex
 
 	stdinLines *bufio.Reader // Stdin, for sub-prompts without ReadLine
+	inputs     int           // Go inputs evaluated, for creation sites In[n]
 }
 
 // New returns a session with gt's packages and fmt and math pre-imported.
@@ -219,6 +222,12 @@ func (s *Session) Eval(ctx context.Context, src string) (Result, error) {
 
 // evalGo evaluates Go source (no command); record keeps it for :save.
 func (s *Session) evalGo(ctx context.Context, src string, record bool) (Result, error) {
+	// Autograd nodes created by this input (with tl.SetDebug or anomaly mode
+	// on) are located as In[n]: the Go frames are the interpreter's.
+	s.inputs++
+	site := "In[" + strconv.Itoa(s.inputs) + "]"
+	tl.SetSiteFunc(func() string { return site })
+	defer tl.SetSiteFunc(nil)
 	chunks, err := splitInput(src)
 	if err != nil {
 		return Result{}, err
@@ -303,7 +312,7 @@ func (s *Session) resultOf(vals []any) Result {
 // it has no value (a call of a function without results), in which case it
 // has been run as a statement.
 func (s *Session) show(ctx context.Context, expr string, off int, input string) ([]any, bool, error) {
-	prog, err := s.in.Compile(wrapShow(renameMain(expr), off, input))
+	prog, err := s.compile(wrapShow(renameMain(expr), off, input))
 	if err != nil {
 		// No value, or an error: run it as a statement for the real message.
 		_, err := s.exec(ctx, expr, off, input)
@@ -328,14 +337,21 @@ func (s *Session) exec(ctx context.Context, chunk string, off int, input string)
 	var prog *interp.Program
 	var err error
 	if re, ok := s.selfRedefine(src); ok {
-		prog, err = s.in.Compile(padded(re, off, input))
+		prog, err = s.compile(padded(re, off, input))
 	}
 	if prog == nil {
-		prog, err = s.in.Compile(padded(src, off, input))
+		prog, err = s.compile(padded(src, off, input))
 	}
 	if err != nil {
 		e := compileError(err)
 		fixPosition(e, chunk, off, input)
+		if e.Msg == "constant definition loop" || e.Msg == "variable definition loop" || errors.Is(err, errCompilerPanic) {
+			if undef, _, _ := s.undefinedName(chunk, off, input); undef == "" {
+				if ok, err := s.defineThroughClosure(ctx, chunk); ok {
+					return reflect.Value{}, err
+				}
+			}
+		}
 		if e.Msg == "constant definition loop" {
 			// yaegi's message for an undefined name in a := at top level.
 			if name, line, col := s.undefinedName(chunk, off, input); name != "" {
@@ -354,6 +370,20 @@ func (s *Session) exec(ctx context.Context, chunk string, off int, input string)
 		}
 	}
 	return v, err
+}
+
+// errCompilerPanic marks a panic inside yaegi's compiler.
+var errCompilerPanic = errors.New("the interpreter failed to compile this input")
+
+// compile compiles src, turning a panic inside yaegi's compiler (it has a
+// few on unusual inputs) into an error so the session survives.
+func (s *Session) compile(src string) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("1:1: %w (%v); try splitting it or naming intermediate values", errCompilerPanic, r)
+		}
+	}()
+	return s.in.Compile(src)
 }
 
 // run executes a compiled program, converting panics and cancellation into
