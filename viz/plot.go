@@ -203,40 +203,52 @@ func pixels(n int) vg.Length { return vg.Length(n) * vg.Inch / pixelDPI }
 
 // Image draws the figure as an RGBA image of its size in pixels.
 func (f *Figure) Image() (image.Image, error) {
-	p, err := f.plot()
+	w, h := f.size()
+	return plotImage(f.plot, w, h)
+}
+
+// PNG encodes the figure as a PNG image.
+func (f *Figure) PNG() ([]byte, error) { return encodePNG(f.Image()) }
+
+// SVG encodes the figure as an SVG document.
+func (f *Figure) SVG() ([]byte, error) {
+	w, h := f.size()
+	return plotSVG(f.plot, w, h)
+}
+
+// plotImage draws the plot that build makes as a w×h-pixel image.
+func plotImage(build func() (*plot.Plot, error), w, h int) (image.Image, error) {
+	p, err := build()
 	if err != nil {
 		return nil, err
 	}
-	w, h := f.size()
 	c := vgimg.NewWith(vgimg.UseWH(pixels(w), pixels(h)), vgimg.UseDPI(pixelDPI))
 	p.Draw(draw.New(c))
 	return c.Image(), nil
 }
 
-// PNG encodes the figure as a PNG image.
-func (f *Figure) PNG() ([]byte, error) {
-	img, err := f.Image()
+// plotSVG draws the plot that build makes as a w×h-pixel SVG document.
+func plotSVG(build func() (*plot.Plot, error), w, h int) ([]byte, error) {
+	p, err := build()
 	if err != nil {
 		return nil, err
 	}
+	c := vgsvg.NewWith(vgsvg.UseWH(pixels(w), pixels(h)))
+	p.Draw(draw.New(c))
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
+	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-// SVG encodes the figure as an SVG document.
-func (f *Figure) SVG() ([]byte, error) {
-	p, err := f.plot()
+// encodePNG encodes an image (or passes on the error that drawing it gave).
+func encodePNG(img image.Image, err error) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, h := f.size()
-	c := vgsvg.NewWith(vgsvg.UseWH(pixels(w), pixels(h)))
-	p.Draw(draw.New(c))
 	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
+	if err := png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -1,11 +1,9 @@
 package viz
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
 	"sort"
 	"strings"
@@ -15,8 +13,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // ScatterFigure is a scatter plot: sets of points drawn as markers, with
@@ -167,43 +163,17 @@ func (f *ScatterFigure) size() (int, int) {
 
 // Image draws the figure as an RGBA image of its size in pixels.
 func (f *ScatterFigure) Image() (image.Image, error) {
-	p, err := f.plot()
-	if err != nil {
-		return nil, err
-	}
 	w, h := f.size()
-	c := vgimg.NewWith(vgimg.UseWH(pixels(w), pixels(h)), vgimg.UseDPI(pixelDPI))
-	p.Draw(draw.New(c))
-	return c.Image(), nil
+	return plotImage(f.plot, w, h)
 }
 
 // PNG encodes the figure as a PNG image.
-func (f *ScatterFigure) PNG() ([]byte, error) {
-	img, err := f.Image()
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func (f *ScatterFigure) PNG() ([]byte, error) { return encodePNG(f.Image()) }
 
 // SVG encodes the figure as an SVG document.
 func (f *ScatterFigure) SVG() ([]byte, error) {
-	p, err := f.plot()
-	if err != nil {
-		return nil, err
-	}
 	w, h := f.size()
-	c := vgsvg.NewWith(vgsvg.UseWH(pixels(w), pixels(h)))
-	p.Draw(draw.New(c))
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return plotSVG(f.plot, w, h)
 }
 
 // TextChart draws the figure with characters in a box of width×height
