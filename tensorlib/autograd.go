@@ -90,16 +90,18 @@ func (n *Node) SavedTensors() []*Tensor {
 }
 
 // Site returns where the op was created: the file:line of the first caller
-// outside tensorlib (or what the SetSiteFunc function returned), recorded
-// while SetDebug(true) or DetectAnomaly(true) was on; "" otherwise.
+// outside tensorlib, or, when that caller is an interpreter's machinery
+// (reflect, yaegi), what the SetSiteFunc function returned; recorded while
+// SetDebug(true) or DetectAnomaly(true) was on, "" otherwise.
 func (n *Node) Site() string {
 	if n.origin == nil {
 		return ""
 	}
-	if n.origin.site != "" {
+	site, interpreted := firstCaller(n.origin.pcs)
+	if (interpreted || site == "") && n.origin.site != "" {
 		return n.origin.site
 	}
-	return siteOf(n.origin.pcs)
+	return site
 }
 
 // Stack returns the forward call stack that created the node, innermost

@@ -82,17 +82,27 @@ func internalFrame(f runtime.Frame) bool {
 
 // siteOf returns the file:line of the first frame of pcs outside tensorlib.
 func siteOf(pcs []uintptr) string {
+	site, _ := firstCaller(pcs)
+	return site
+}
+
+// firstCaller returns the file:line of the first frame of pcs outside
+// tensorlib, and whether that frame belongs to an interpreter running the
+// user's code (reflect's call machinery or yaegi), whose lines mean nothing
+// to the user.
+func firstCaller(pcs []uintptr) (site string, interpreted bool) {
 	if len(pcs) == 0 {
-		return ""
+		return "", false
 	}
 	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
 		if f.PC != 0 && !internalFrame(f) {
-			return fmt.Sprintf("%s:%d", f.File, f.Line)
+			interpreted = strings.HasPrefix(f.Function, "reflect.") || strings.Contains(f.Function, "/yaegi/")
+			return fmt.Sprintf("%s:%d", f.File, f.Line), interpreted
 		}
 		if !more {
-			return ""
+			return "", false
 		}
 	}
 }
