@@ -47,7 +47,8 @@ golden:
 	@$(PYTHON) -c 'import torch' 2>/dev/null || { echo "PyTorch missing: sudo apt-get install python3-torch"; exit 1; }
 	$(PYTHON) tools/golden/generate.py
 
-## bench: gt against PyTorch (1 and 2 threads): sgemm, MLP training products, elementwise ops.
+## bench: gt against PyTorch (1 and 2 threads): sgemm, MLP training products, elementwise ops
+##        and sum on 16M values, the walkthrough, MLP (Adam) and CNN training.
 ##        Prints gt numbers only when torch is missing. BENCHFLAGS="-rounds 3" etc.
 bench: deps
 	$(GO) run ./tools/bench -go $(GO) -python $(PYTHON) $(BENCHFLAGS)

@@ -67,12 +67,45 @@ func convertFrom[S number](src []S, dtype DType) any {
 }
 
 func convertSlice[S, D number](src []S) []D {
-	out := make([]D, len(src))
-	for i, v := range src {
-		out[i] = D(v)
-	}
+	out := makeUninit[D](len(src))
+	parallelFor(len(src), cheapParallelMin, cheapChunk, func(lo, hi int) {
+		convertInto(out[lo:hi], src[lo:hi])
+	})
 	return out
 }
+
+// convertInto converts s into d: with the vector kernels between float32
+// and float64, elementwise otherwise.
+func convertInto[S, D number](d []D, s []S) {
+	switch dv := any(d).(type) {
+	case []float64:
+		if sv, ok := any(s).([]float32); ok {
+			cvtF32F64(dv, sv)
+			return
+		}
+	case []float32:
+		if sv, ok := any(s).([]float64); ok {
+			cvtF64F32(dv, sv)
+			return
+		}
+	}
+	cvtGo(d, s)
+}
+
+// cvtGo converts s into d elementwise.
+func cvtGo[S, D number](d []D, s []S) {
+	s = s[:len(d)]
+	for i, v := range s {
+		d[i] = D(v)
+	}
+}
+
+// cvtF32F64 and cvtF64F32 convert between the float types (AVX where the
+// CPU allows, kernels_amd64.go).
+var (
+	cvtF32F64 = cvtGo[float32, float64]
+	cvtF64F32 = cvtGo[float64, float32]
+)
 
 func boolsTo[D number](src []bool) []D {
 	out := make([]D, len(src))

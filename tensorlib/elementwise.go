@@ -9,6 +9,7 @@ import "math"
 // binaryKernel holds one op's element functions per computation dtype; a nil
 // entry means the op does not support that dtype.
 type binaryKernel struct {
+	op  binOp // the fast path for float32 and float64 (kernels.go), if any
 	f32 func(a, b float32) float32
 	f64 func(a, b float64) float64
 	i64 func(a, b int64) int64
@@ -20,15 +21,23 @@ type binaryKernel struct {
 func applyBinary(op string, a, b *Tensor, dt DType, k binaryKernel) *Tensor {
 	shape := broadcastShapes(op, a.shape, b.shape)
 	ac, bc := a.castForKernel(dt), b.castForKernel(dt)
-	out := newTensor(dt, shape)
+	out := newTensorUninit(dt, shape)
 	as, bs := ac.broadcastStrides(shape), bc.broadcastStrides(shape)
 	switch dt {
 	case Float32:
+		if k.op != binNone {
+			ewBinary(&kern32, k.op, dataOf[float32](out), dataOf[float32](ac), as, ac.offset, dataOf[float32](bc), bs, bc.offset, shape)
+			break
+		}
 		if k.f32 == nil {
 			unsupported(op, a, b)
 		}
 		mapBinary(dataOf[float32](out), dataOf[float32](ac), as, ac.offset, dataOf[float32](bc), bs, bc.offset, shape, k.f32)
 	case Float64:
+		if k.op != binNone {
+			ewBinary(&kern64, k.op, dataOf[float64](out), dataOf[float64](ac), as, ac.offset, dataOf[float64](bc), bs, bc.offset, shape)
+			break
+		}
 		if k.f64 == nil {
 			unsupported(op, a, b)
 		}
@@ -70,6 +79,7 @@ func unsupported(op string, ts ...*Tensor) {
 
 // compareKernel holds one comparison's element functions per dtype.
 type compareKernel struct {
+	op  cmpOp // the fast path for float32 and float64 (kernels.go)
 	f32 func(a, b float32) bool
 	f64 func(a, b float64) bool
 	i64 func(a, b int64) bool
@@ -84,14 +94,18 @@ func applyCompare(op string, a, b *Tensor, k compareKernel) *Tensor {
 	out := newTensor(Bool, shape)
 	as, bs := ac.broadcastStrides(shape), bc.broadcastStrides(shape)
 	o := dataOf[bool](out)
-	switch dt {
-	case Float32:
+	switch {
+	case dt == Float32 && k.op != cmpNone:
+		ewCompare(k.op, o, dataOf[float32](ac), as, ac.offset, dataOf[float32](bc), bs, bc.offset, shape)
+	case dt == Float64 && k.op != cmpNone:
+		ewCompare(k.op, o, dataOf[float64](ac), as, ac.offset, dataOf[float64](bc), bs, bc.offset, shape)
+	case dt == Float32:
 		mapBinary(o, dataOf[float32](ac), as, ac.offset, dataOf[float32](bc), bs, bc.offset, shape, k.f32)
-	case Float64:
+	case dt == Float64:
 		mapBinary(o, dataOf[float64](ac), as, ac.offset, dataOf[float64](bc), bs, bc.offset, shape, k.f64)
-	case Int64:
+	case dt == Int64:
 		mapBinary(o, dataOf[int64](ac), as, ac.offset, dataOf[int64](bc), bs, bc.offset, shape, k.i64)
-	case Bool:
+	case dt == Bool:
 		if k.b == nil {
 			unsupported(op, a, b)
 		}
@@ -104,6 +118,7 @@ func applyCompare(op string, a, b *Tensor, k compareKernel) *Tensor {
 // (float32 falls back to f64 with rounding; a nil i64 promotes integer and
 // bool inputs to Float32 first).
 type unaryKernel struct {
+	op  unOp // the fast path for float32 and float64 (kernels.go), if any
 	f64 func(float64) float64
 	f32 func(float32) float32
 	i64 func(int64) int64
@@ -124,16 +139,20 @@ func applyUnary(op string, t *Tensor, k unaryKernel) *Tensor {
 		}
 		src = t.castForKernel(Float32)
 	}
-	out := newTensor(src.dtype, src.shape)
-	switch src.dtype {
-	case Float32:
+	out := newTensorUninit(src.dtype, src.shape)
+	switch {
+	case k.op != unNone && src.dtype == Float32:
+		ewUnary(&kern32, k.op, dataOf[float32](out), dataOf[float32](src), src.shape, src.strides, src.offset)
+	case k.op != unNone && src.dtype == Float64:
+		ewUnary(&kern64, k.op, dataOf[float64](out), dataOf[float64](src), src.shape, src.strides, src.offset)
+	case src.dtype == Float32:
 		f := k.f32
 		if f == nil {
 			f64 := k.f64
 			f = func(x float32) float32 { return float32(f64(float64(x))) }
 		}
 		mapUnary(dataOf[float32](out), dataOf[float32](src), src.shape, src.strides, src.offset, f)
-	case Float64:
+	case src.dtype == Float64:
 		mapUnary(dataOf[float64](out), dataOf[float64](src), src.shape, src.strides, src.offset, k.f64)
 	}
 	return out
@@ -190,27 +209,32 @@ func floatResult(dt DType) DType { return floatOr(dt) }
 
 var (
 	addKernel = binaryKernel{
+		op:  binAdd,
 		f32: func(a, b float32) float32 { return a + b },
 		f64: func(a, b float64) float64 { return a + b },
 		i64: func(a, b int64) int64 { return a + b },
 		b:   func(a, b bool) bool { return a || b },
 	}
 	subKernel = binaryKernel{
+		op:  binSub,
 		f32: func(a, b float32) float32 { return a - b },
 		f64: func(a, b float64) float64 { return a - b },
 		i64: func(a, b int64) int64 { return a - b },
 	}
 	mulKernel = binaryKernel{
+		op:  binMul,
 		f32: func(a, b float32) float32 { return a * b },
 		f64: func(a, b float64) float64 { return a * b },
 		i64: func(a, b int64) int64 { return a * b },
 		b:   func(a, b bool) bool { return a && b },
 	}
 	divKernel = binaryKernel{
+		op:  binDiv,
 		f32: func(a, b float32) float32 { return a / b },
 		f64: func(a, b float64) float64 { return a / b },
 	}
 	powKernel = binaryKernel{
+		op:  binPow,
 		f32: func(a, b float32) float32 { return float32(math.Pow(float64(a), float64(b))) },
 		f64: math.Pow,
 		i64: powInt,

@@ -264,32 +264,55 @@ func unpermute(t *Tensor, perm []int) *Tensor {
 }
 
 // extremum reduces each row to its max (or min) value and first index,
-// propagating NaN as PyTorch does.
-func extremum(p reducePlan, isMax bool) (vals []float64, idx []int64) {
-	data := p.permuted.Float64s()
-	vals, idx = make([]float64, p.rows), make([]int64, p.rows)
+// propagating NaN as PyTorch does. The values keep the input's dtype
+// (Bool inputs are reduced as 0/1 and converted back).
+func extremum(p reducePlan, isMax bool, shape []int) (values *Tensor, idx []int64) {
 	if p.width == 0 {
 		fail("Max", "cannot reduce over a zero-size dimension")
 	}
-	for r := 0; r < p.rows; r++ {
-		row := data[r*p.width : (r+1)*p.width]
-		best, bi := row[0], 0
-		for i, v := range row {
-			if best != best {
-				break
-			}
-			if v != v || (isMax && v > best) || (!isMax && v < best) {
-				best, bi = v, i
-			}
-		}
-		vals[r], idx[r] = best, int64(bi)
+	switch p.permuted.dtype {
+	case Float32:
+		v, i := extremumRows(rowsOf[float32](p), p.rows, p.width, isMax)
+		return fromData(Float32, v, shape), i
+	case Float64:
+		v, i := extremumRows(rowsOf[float64](p), p.rows, p.width, isMax)
+		return fromData(Float64, v, shape), i
 	}
-	return vals, idx
+	v, i := extremumRows(p.permuted.Int64s(), p.rows, p.width, isMax)
+	return fromData(Int64, v, shape).castForKernel(p.permuted.dtype), i
 }
 
-// valuesOf builds a tensor of dtype dt from float64 values.
-func valuesOf(vals []float64, dt DType, shape []int) *Tensor {
-	return fromData(Float64, vals, shape).castForKernel(dt)
+// extremumRows reduces each of the rows×width values to its max (or min)
+// and the index of its first occurrence; a NaN wins and stops the scan.
+func extremumRows[T number](data []T, rows, width int, isMax bool) ([]T, []int64) {
+	vals, idx := make([]T, rows), make([]int64, rows)
+	parallelFor(rows, max(2, cheapParallelMin/width), max(1, cheapChunk/width), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := data[r*width : (r+1)*width]
+			best, bi := row[0], 0
+			if isMax {
+				for i, v := range row {
+					if best != best {
+						break
+					}
+					if v > best || v != v {
+						best, bi = v, i
+					}
+				}
+			} else {
+				for i, v := range row {
+					if best != best {
+						break
+					}
+					if v < best || v != v {
+						best, bi = v, i
+					}
+				}
+			}
+			vals[r], idx[r] = best, int64(bi)
+		}
+	})
+	return vals, idx
 }
 
 // Max returns the largest element (NaN if any element is NaN).
@@ -303,8 +326,7 @@ func (t *Tensor) extremumAll(op, name string, isMax bool) *Tensor {
 		fail(op, "%s(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument", op)
 	}
 	p := planReduce(op, t, nil, false)
-	vals, _ := extremum(p, isMax)
-	out := valuesOf(vals, t.dtype, nil)
+	out, _ := extremum(p, isMax, nil)
 	if needsGrad(t) {
 		record(out, name, []*Tensor{t}, []*Tensor{t, out}, func(g *Tensor) []*Tensor {
 			mask := t.Eq(out)
@@ -326,8 +348,7 @@ func (t *Tensor) MinDim(dim int, keepdim bool) (values, indices *Tensor) {
 
 func (t *Tensor) extremumDim(op, name string, dim int, keepdim, isMax bool) (*Tensor, *Tensor) {
 	p := planReduce(op, t, []int{dim}, keepdim)
-	vals, idx := extremum(p, isMax)
-	values := valuesOf(vals, t.dtype, p.outShape)
+	values, idx := extremum(p, isMax, p.outShape)
 	indices := fromData(Int64, idx, p.outShape)
 	if needsGrad(t) {
 		d := t.normDim(op, dim)
@@ -358,7 +379,7 @@ func (t *Tensor) ArgminDim(dim int, keepdim bool) *Tensor {
 
 func (t *Tensor) argDim(op string, dim int, keepdim, isMax bool) *Tensor {
 	p := planReduce(op, t.Detach(), []int{dim}, keepdim)
-	_, idx := extremum(p, isMax)
+	_, idx := extremum(p, isMax, p.outShape)
 	return fromData(Int64, idx, p.outShape)
 }
 
@@ -485,7 +506,9 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor {
 	return out
 }
 
-// softmaxKernel computes (log-)softmax along dim in float64.
+// softmaxKernel computes (log-)softmax along dim: float32 rows in float32
+// with the vectorised exp (sums and logarithms in float64), others in
+// float64.
 func (t *Tensor) softmaxKernel(op string, dim int, logOut bool) *Tensor {
 	src := t
 	if !t.dtype.IsFloat() {
@@ -493,17 +516,76 @@ func (t *Tensor) softmaxKernel(op string, dim int, logOut bool) *Tensor {
 	}
 	d := src.normDim(op, dim)
 	p := planReduce(op, src, []int{d}, true)
+	if src.dtype == Float32 {
+		out := allocFloats[float32](p.rows*p.width, false)
+		softmaxRowsF32(out, rowsOf[float32](p), p.rows, p.width, logOut)
+		return unpermute(fromData(Float32, out, p.permuted.shape), p.perm)
+	}
 	vals := p.permuted.Float64s()
 	for r := 0; r < p.rows; r++ {
-		row := vals[r*p.width : (r+1)*p.width]
-		lse := logSumExpRow(row)
-		for i, v := range row {
-			if logOut {
-				row[i] = v - lse
-			} else {
-				row[i] = math.Exp(v - lse)
-			}
-		}
+		softmaxRow(vals[r*p.width:(r+1)*p.width], logOut)
 	}
 	return unpermute(fromData(Float64, vals, p.permuted.shape), p.perm).castForKernel(src.dtype)
+}
+
+// softmaxRow replaces row by its (log-)softmax, computed in float64.
+func softmaxRow(row []float64, logOut bool) {
+	lse := logSumExpRow(row)
+	for i, v := range row {
+		if logOut {
+			row[i] = v - lse
+		} else {
+			row[i] = math.Exp(v - lse)
+		}
+	}
+}
+
+// softmaxRowsF32 computes the (log-)softmax of each row of x into out:
+// e = exp(x - max) by the float32 kernel, its sum and logarithm in
+// float64, then x - max - log(sum) or e/sum rounded once. Rows whose
+// maximum is infinite or NaN take softmaxRow.
+func softmaxRowsF32(out, x []float32, rows, width int, logOut bool) {
+	if width == 0 {
+		return
+	}
+	exp := kern32.un[unExp]
+	sub := kern32.vs[binSub]
+	parallelFor(rows, max(2, costlyParallelMin/width), max(1, costlyChunk/width), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, or := x[r*width:(r+1)*width], out[r*width:(r+1)*width]
+			m := xr[0]
+			for _, v := range xr {
+				if v > m || v != v {
+					m = v
+				}
+			}
+			if m != m || math.IsInf(float64(m), 0) {
+				row := make([]float64, width)
+				for i, v := range xr {
+					row[i] = float64(v)
+				}
+				softmaxRow(row, logOut)
+				for i, v := range row {
+					or[i] = float32(v)
+				}
+				continue
+			}
+			sub(or, xr, m)
+			exp(or, or)
+			s := 0.0
+			for _, e := range or {
+				s += float64(e)
+			}
+			if logOut {
+				lse := float64(m) + math.Log(s)
+				for i, v := range xr {
+					or[i] = float32(float64(v) - lse)
+				}
+			} else {
+				for i, e := range or {
+					or[i] = float32(float64(e) / s)
+				}
+			}
+		}
+	})
 }

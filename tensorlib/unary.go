@@ -29,6 +29,7 @@ func (t *Tensor) Neg() *Tensor {
 		unsupported("Neg", t)
 	}
 	return unaryOp("NegBackward0", "Neg", t, unaryKernel{
+		op:  unNeg,
 		f64: func(x float64) float64 { return -x },
 		f32: func(x float32) float32 { return -x },
 		i64: func(x int64) int64 { return -x },
@@ -38,6 +39,7 @@ func (t *Tensor) Neg() *Tensor {
 // Abs returns |t|.
 func (t *Tensor) Abs() *Tensor {
 	return unaryOp("AbsBackward0", "Abs", t, unaryKernel{
+		op:  unAbs,
 		f64: math.Abs,
 		f32: func(x float32) float32 { return float32(math.Abs(float64(x))) },
 		i64: func(x int64) int64 {
@@ -79,25 +81,25 @@ func (t *Tensor) Sign() *Tensor {
 
 // Exp returns e^t.
 func (t *Tensor) Exp() *Tensor {
-	return unaryOp("ExpBackward0", "Exp", t, unaryKernel{f64: math.Exp}, false, true,
+	return unaryOp("ExpBackward0", "Exp", t, unaryKernel{op: unExp, f64: math.Exp}, false, true,
 		func(g, out *Tensor) *Tensor { return g.Mul(out) })
 }
 
 // Log returns the natural logarithm of t.
 func (t *Tensor) Log() *Tensor {
-	return unaryOp("LogBackward0", "Log", t, unaryKernel{f64: math.Log}, true, false,
+	return unaryOp("LogBackward0", "Log", t, unaryKernel{op: unLog, f64: math.Log}, true, false,
 		func(g, _ *Tensor) *Tensor { return g.Div(t) })
 }
 
 // Sqrt returns the square root of t.
 func (t *Tensor) Sqrt() *Tensor {
-	return unaryOp("SqrtBackward0", "Sqrt", t, unaryKernel{f64: math.Sqrt}, false, true,
+	return unaryOp("SqrtBackward0", "Sqrt", t, unaryKernel{op: unSqrt, f64: math.Sqrt}, false, true,
 		func(g, out *Tensor) *Tensor { return g.Div(out.MulScalar(2)) })
 }
 
 // Rsqrt returns 1/sqrt(t).
 func (t *Tensor) Rsqrt() *Tensor {
-	return unaryOp("RsqrtBackward0", "Rsqrt", t, unaryKernel{f64: func(x float64) float64 { return 1 / math.Sqrt(x) }}, false, true,
+	return unaryOp("RsqrtBackward0", "Rsqrt", t, unaryKernel{op: unRsqrt, f64: func(x float64) float64 { return 1 / math.Sqrt(x) }}, false, true,
 		func(g, out *Tensor) *Tensor { return g.Mul(out.Pow(3)).MulScalar(-0.5) })
 }
 
@@ -115,8 +117,22 @@ func (t *Tensor) Cos() *Tensor {
 
 // Tanh returns the hyperbolic tangent of t.
 func (t *Tensor) Tanh() *Tensor {
-	return unaryOp("TanhBackward0", "Tanh", t, unaryKernel{f64: math.Tanh}, false, true,
-		func(g, out *Tensor) *Tensor { return g.Mul(out.Mul(out).Neg().AddScalar(1)) })
+	return unaryOp("TanhBackward0", "Tanh", t, unaryKernel{op: unTanh, f64: math.Tanh}, false, true,
+		func(g, out *Tensor) *Tensor {
+			return fusedGrad("TanhBackward", g, out, binTanhGrad, func() *Tensor { return g.Mul(out.Mul(out).Neg().AddScalar(1)) })
+		})
+}
+
+// fusedGrad computes an activation's gradient from the output gradient g
+// and the activation's output with the one-pass kernel op when both are
+// floating point (giving the composition's results), and with the
+// composition otherwise.
+func fusedGrad(name string, g, out *Tensor, op binOp, composed func() *Tensor) *Tensor {
+	dt := ResultType(g, out)
+	if !dt.IsFloat() || !g.dtype.IsFloat() {
+		return composed()
+	}
+	return applyBinary(name, g, out, dt, binaryKernel{op: op})
 }
 
 // sigmoid is the logistic function, stable for large |x|.
@@ -130,8 +146,10 @@ func sigmoid(x float64) float64 {
 
 // Sigmoid returns 1/(1+e^-t).
 func (t *Tensor) Sigmoid() *Tensor {
-	return unaryOp("SigmoidBackward0", "Sigmoid", t, unaryKernel{f64: sigmoid}, false, true,
-		func(g, out *Tensor) *Tensor { return g.Mul(out.Mul(out.Neg().AddScalar(1))) })
+	return unaryOp("SigmoidBackward0", "Sigmoid", t, unaryKernel{op: unSigmoid, f64: sigmoid}, false, true,
+		func(g, out *Tensor) *Tensor {
+			return fusedGrad("SigmoidBackward", g, out, binSigmoidGrad, func() *Tensor { return g.Mul(out.Mul(out.Neg().AddScalar(1))) })
+		})
 }
 
 // ReLU returns max(t, 0).
@@ -140,6 +158,7 @@ func (t *Tensor) ReLU() *Tensor {
 		unsupported("ReLU", t)
 	}
 	return unaryOp("ReluBackward0", "ReLU", t, unaryKernel{
+		op: unReLU,
 		f64: func(x float64) float64 {
 			if x > 0 || x != x {
 				return x
@@ -147,14 +166,14 @@ func (t *Tensor) ReLU() *Tensor {
 			return 0
 		},
 		i64: func(x int64) int64 { return max(x, 0) },
-	}, false, true, func(g, out *Tensor) *Tensor { return g.Mul(out.GtScalar(0)) })
+	}, false, true, func(g, out *Tensor) *Tensor {
+		return fusedGrad("ReluBackward", g, out, binReluGrad, func() *Tensor { return g.Mul(out.GtScalar(0)) })
+	})
 }
 
 // GELU returns the Gaussian error linear unit x·Φ(x) (exact, erf form).
 func (t *Tensor) GELU() *Tensor {
-	return unaryOp("GeluBackward0", "GELU", t, unaryKernel{f64: func(x float64) float64 {
-		return 0.5 * x * (1 + math.Erf(x/math.Sqrt2))
-	}}, true, false, func(g, _ *Tensor) *Tensor {
+	return unaryOp("GeluBackward0", "GELU", t, unaryKernel{op: unGELU, f64: gelu}, true, false, func(g, _ *Tensor) *Tensor {
 		d := applyUnary("GELU", t, unaryKernel{f64: func(x float64) float64 {
 			cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
 			pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
@@ -197,26 +216,32 @@ func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 
 var (
 	eqKernel = compareKernel{
+		op:  cmpEq,
 		f32: func(a, b float32) bool { return a == b }, f64: func(a, b float64) bool { return a == b },
 		i64: func(a, b int64) bool { return a == b }, b: func(a, b bool) bool { return a == b },
 	}
 	neKernel = compareKernel{
+		op:  cmpNe,
 		f32: func(a, b float32) bool { return a != b }, f64: func(a, b float64) bool { return a != b },
 		i64: func(a, b int64) bool { return a != b }, b: func(a, b bool) bool { return a != b },
 	}
 	ltKernel = compareKernel{
+		op:  cmpLt,
 		f32: func(a, b float32) bool { return a < b }, f64: func(a, b float64) bool { return a < b },
 		i64: func(a, b int64) bool { return a < b }, b: func(a, b bool) bool { return !a && b },
 	}
 	leKernel = compareKernel{
+		op:  cmpLe,
 		f32: func(a, b float32) bool { return a <= b }, f64: func(a, b float64) bool { return a <= b },
 		i64: func(a, b int64) bool { return a <= b }, b: func(a, b bool) bool { return !a || b },
 	}
 	gtKernel = compareKernel{
+		op:  cmpGt,
 		f32: func(a, b float32) bool { return a > b }, f64: func(a, b float64) bool { return a > b },
 		i64: func(a, b int64) bool { return a > b }, b: func(a, b bool) bool { return a && !b },
 	}
 	geKernel = compareKernel{
+		op:  cmpGe,
 		f32: func(a, b float32) bool { return a >= b }, f64: func(a, b float64) bool { return a >= b },
 		i64: func(a, b int64) bool { return a >= b }, b: func(a, b bool) bool { return a || !b },
 	}

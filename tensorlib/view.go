@@ -398,6 +398,10 @@ func (t *Tensor) assign(src *Tensor) {
 func assignKernel[T any](dst []T, t *Tensor, src []T, srcStrides []int, srcOff int) {
 	forEachRow(t.shape, [][]int{t.strides, srcStrides}, []int{t.offset, srcOff}, func(offs, inner []int, n int) {
 		do, so, ds, ss := offs[0], offs[1], inner[0], inner[1]
+		if ds == 1 && ss == 1 {
+			copy(dst[do:do+n], src[so:so+n])
+			return
+		}
 		for i := 0; i < n; i++ {
 			dst[do+i*ds] = src[so+i*ss]
 		}

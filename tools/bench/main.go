@@ -1,8 +1,12 @@
-// Command bench is `make bench`: it times gt's matrix products and
-// elementwise kernels through the public tensor API, the same workloads in
-// PyTorch (tools/bench/torch_bench.py, run with /usr/bin/python3), and the
-// raw packed GEMM (BenchmarkGEMM in tensorlib, run with go test), for 1 and
-// 2 threads, and prints one table per thread count.
+// Command bench is `make bench`: it times gt's matrix products,
+// elementwise kernels and sum on 16M float32 values, and three training
+// workloads (the seed walkthrough, an MLP trained with Adam, a small CNN;
+// train.go) through the public API, the same workloads in PyTorch
+// (tools/bench/torch_bench.py, run with /usr/bin/python3), and the raw
+// packed GEMM (BenchmarkGEMM in tensorlib, run with go test), for 1 and 2
+// threads, and prints one table per thread count. Elementwise rows also
+// show their bandwidth against a copy's, measured between their rounds;
+// training rows show the share of gt's CPU time spent collecting garbage.
 //
 // The machine is shared: gt and torch measurements of each workload are
 // interleaved round by round, the table shows medians over the rounds and
@@ -10,7 +14,7 @@
 // during the run. Without torch (or /usr/bin/python3) it prints gt's
 // numbers only.
 //
-//	go run ./tools/bench [-rounds 5] [-mintime 150ms] [-threads 1,2] [-raw=false] [-torch=false]
+//	go run ./tools/bench [-rounds 5] [-mintime 150ms] [-threads 1,2] [-raw=false] [-torch=false] [-only regexp]
 //
 // Debian's torch uses whichever BLAS the libblas.so.3 alternative points
 // to; the header names it. To compare with OpenBLAS without installing it
@@ -30,6 +34,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,7 +50,7 @@ import (
 // tensorlib's BenchmarkGEMM that times the same product below the API.
 type workload struct {
 	key, label string
-	kind       string // "mm", "add", "mul" or "exp"
+	kind       string // "mm"; "add", "mul", "exp", "tanh", "sum"; "walk", "mlp", "cnn"
 	m, k, n    int
 	ta, tb     bool // operand is the transpose of a contiguous tensor
 	size       int  // elementwise: number of float32 values
@@ -76,6 +81,36 @@ var workloads = []workload{
 	{key: "add", label: "add 16M float32", kind: "add", size: 1 << 24},
 	{key: "mul", label: "mul 16M float32", kind: "mul", size: 1 << 24},
 	{key: "exp", label: "exp 16M float32", kind: "exp", size: 1 << 24},
+	{key: "tanh", label: "tanh 16M float32", kind: "tanh", size: 1 << 24},
+	{key: "sum", label: "sum 16M float32", kind: "sum", size: 1 << 24},
+	{key: "walk", label: "walkthrough 100 epochs", kind: "walk"},
+	{key: "mlp", label: "MLP Adam 200 steps", kind: "mlp"},
+	{key: "cnn", label: "CNN SGD step b64", kind: "cnn"},
+}
+
+// elementwise reports whether w is a 16M-element op, timed in ms and GB/s.
+func (w workload) elementwise() bool {
+	switch w.kind {
+	case "add", "mul", "exp", "tanh", "sum":
+		return true
+	}
+	return false
+}
+
+// training reports whether w is a training workload (timed in ms, with
+// the share of gt's CPU time spent in the garbage collector).
+func (w workload) training() bool { return w.kind == "walk" || w.kind == "mlp" || w.kind == "cnn" }
+
+// bytes is the memory an elementwise op reads and writes, counted as
+// STREAM counts it (each array once).
+func (w workload) bytes() float64 {
+	switch w.kind {
+	case "add", "mul":
+		return 12 * float64(w.size)
+	case "sum":
+		return 4 * float64(w.size)
+	}
+	return 8 * float64(w.size)
 }
 
 func main() {
@@ -113,6 +148,15 @@ func main() {
 	start, load0 := time.Now(), readCPUStat()
 	printHeader()
 
+	// The memory bandwidth reference, measured first on a quiet machine
+	// and again between the rounds of the elementwise rows.
+	startBW := make(map[int]float64)
+	for _, t := range threads {
+		prev := runtime.GOMAXPROCS(t)
+		startBW[t] = copyBandwidth(t, 8)
+		runtime.GOMAXPROCS(prev)
+	}
+
 	var rawRes map[string]map[int][]float64
 	if *raw {
 		rawRes = runRawBench(*goCmd, threads, *rounds)
@@ -134,7 +178,7 @@ func main() {
 		for _, w := range sel {
 			results[t] = append(results[t], measureRow(w, t, *rounds, *mintime, torch))
 		}
-		printTable(t, results[t], rawRes)
+		printTable(t, results[t], rawRes, startBW[t])
 	}
 	if torch != nil {
 		torch.close()
@@ -159,6 +203,8 @@ const cooldown = 250 * time.Millisecond
 type row struct {
 	w         workload
 	gt, torch []float64
+	gc        float64   // gt's GC CPU time over its available CPU time
+	bw        []float64 // elementwise: memory bandwidth measured each round
 }
 
 // measureRow warms both sides up, then alternates gt and torch
@@ -172,8 +218,15 @@ func measureRow(w workload, threads, rounds int, mintime time.Duration, torch *t
 	if torch != nil && !torch.request(w, threads, 0, true) {
 		torch = nil
 	}
+	var gcCPU, wall float64
 	for i := 0; i < rounds; i++ {
+		gc0, t0 := gcSeconds(), time.Now()
 		r.gt = append(r.gt, timeOp(op, mintime))
+		gcCPU += gcSeconds() - gc0
+		wall += time.Since(t0).Seconds()
+		if w.elementwise() {
+			r.bw = append(r.bw, copyBandwidth(threads, 3))
+		}
 		if torch != nil {
 			if sec, ok := torch.measure(w, threads, mintime); ok {
 				r.torch = append(r.torch, sec)
@@ -183,8 +236,19 @@ func measureRow(w workload, threads, rounds int, mintime time.Duration, torch *t
 			time.Sleep(cooldown)
 		}
 	}
+	r.gc = gcCPU / (wall * float64(threads))
 	runtime.GC()
 	return r
+}
+
+// gcSeconds is the CPU time the Go runtime has spent in garbage collection.
+func gcSeconds() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return s[0].Value.Float64()
 }
 
 // gtOp builds the operands of w once and returns the timed operation.
@@ -204,15 +268,25 @@ func gtOp(w workload) func() {
 			b = tl.Randn(w.k, w.n)
 		}
 		return func() { a.MatMul(b) }
-	case "add", "mul", "exp":
+	case "add", "mul", "exp", "tanh", "sum":
 		a, b := tl.Randn(w.size), tl.Randn(w.size)
 		switch w.kind {
 		case "add":
 			return func() { a.Add(b) }
 		case "mul":
 			return func() { a.Mul(b) }
+		case "tanh":
+			return func() { a.Tanh() }
+		case "sum":
+			return func() { a.Sum() }
 		}
 		return func() { a.Exp() }
+	case "walk":
+		return walkthroughOp()
+	case "mlp":
+		return mlpOp()
+	case "cnn":
+		return cnnOp()
 	}
 	panic("bench: unknown workload kind " + w.kind)
 }
@@ -230,10 +304,21 @@ func timeOp(op func(), mintime time.Duration) float64 {
 	}
 }
 
-// printTable prints one thread count's results.
-func printTable(threads int, rows []row, rawRes map[string]map[int][]float64) {
-	fmt.Printf("\nthreads: %d\n", threads)
-	fmt.Printf("%-26s %-9s %9s %9s %9s %7s %13s\n", "workload", "unit", "gt", "gt raw", "torch", "ratio", "spread gt/tt")
+// printTable prints one thread count's results: GFLOP/s for products; ms
+// and GB/s (with the share of the measured memory bandwidth, bw) for the
+// 16M elementwise ops; ms and gt's GC share for training.
+func printTable(threads int, rows []row, rawRes map[string]map[int][]float64, startBW float64) {
+	bw := startBW
+	bws := []float64{startBW}
+	for _, r := range rows {
+		bws = append(bws, r.bw...)
+		for _, b := range r.bw {
+			bw = max(bw, b)
+		}
+	}
+	fmt.Printf("\nthreads: %d   (memory bandwidth bw: copy of 16M float32, best %.1f GB/s; first %.1f, median %.1f)\n",
+		threads, bw/1e9, startBW/1e9, median(bws)/1e9)
+	fmt.Printf("%-26s %-9s %9s %9s %9s %7s %13s  %s\n", "workload", "unit", "gt", "gt raw", "torch", "ratio", "spread gt/tt", "notes")
 	for _, r := range rows {
 		gt, tt := median(r.gt), median(r.torch)
 		unit := "GFLOP/s"
@@ -252,9 +337,59 @@ func printTable(threads int, rows []row, rawRes map[string]map[int][]float64) {
 			ratio = fmt.Sprintf("%.2f", tt/gt)
 			tSpread = fmt.Sprintf("%.0f%%", 100*spread(r.torch))
 		}
-		fmt.Printf("%-26s %-9s %9.3g %9s %9s %7s %6.0f%%/%-5s\n", r.w.label, unit, val(gt), rawS, tS, ratio, 100*spread(r.gt), tSpread)
+		notes := ""
+		switch {
+		case r.w.elementwise():
+			notes = fmt.Sprintf("gt %.1f GB/s (%.0f%% of bw)", r.w.bytes()/gt/1e9, 100*r.w.bytes()/gt/bw)
+			if !math.IsNaN(tt) {
+				notes += fmt.Sprintf(", torch %.1f GB/s", r.w.bytes()/tt/1e9)
+			}
+		case r.w.training():
+			notes = fmt.Sprintf("gt GC %.1f%% of CPU", 100*r.gc)
+		}
+		fmt.Printf("%-26s %-9s %9.3g %9s %9s %7s %6.0f%%/%-5s  %s\n", r.w.label, unit, val(gt), rawS, tS, ratio, 100*spread(r.gt), tSpread, notes)
 	}
 }
+
+// copyBandwidth measures the memory bandwidth the elementwise rows are
+// compared with: copying 16M float32 values (64 MiB) between existing
+// buffers with Go's copy (the runtime's memmove: AVX, with non-temporal
+// stores at this size), split between the given number of goroutines
+// (GOMAXPROCS is already threads), counting the bytes read and written as
+// STREAM does; the best of runs, in bytes per second. The reference is the
+// largest value measured: before the workloads, and between the rounds of
+// each elementwise row (the machine's bandwidth varies with its
+// neighbours' load). On a CPU whose last-level cache holds the 16M
+// workloads' arrays, they can run above it.
+func copyBandwidth(threads, runs int) float64 {
+	const n = 1 << 24
+	if copyBufs[0] == nil {
+		copyBufs[0], copyBufs[1] = make([]float32, n), make([]float32, n)
+		for i := range copyBufs[1] {
+			copyBufs[0][i], copyBufs[1][i] = 1, 2
+		}
+	}
+	a, b := copyBufs[0], copyBufs[1]
+	best := math.Inf(1)
+	for run := 0; run < runs; run++ {
+		start := time.Now()
+		done := make(chan struct{})
+		for t := 0; t < threads; t++ {
+			lo, hi := t*n/threads, (t+1)*n/threads
+			go func() {
+				copy(a[lo:hi], b[lo:hi])
+				done <- struct{}{}
+			}()
+		}
+		for t := 0; t < threads; t++ {
+			<-done
+		}
+		best = min(best, time.Since(start).Seconds())
+	}
+	return 8 * n / best
+}
+
+var copyBufs [2][]float32
 
 func printHeader() {
 	model := "unknown CPU"

@@ -12,8 +12,13 @@ The first line it prints says whether torch is usable:
 A request names a workload, a thread count and a minimum measuring time:
     {"workload": "mm", "m": 128, "k": 784, "n": 256, "ta": false,
      "tb": false, "threads": 1, "mintime": 0.2}
-    {"workload": "add" | "mul" | "exp", "size": 16777216, ...}
+    {"workload": "add" | "mul" | "exp" | "tanh" | "sum", "size": 16777216, ...}
+    {"workload": "walk" | "mlp" | "cnn", ...}
 and the answer is the time of one operation in seconds: {"sec": 0.0012}.
+The training workloads are the programs of tools/bench/train.go: the seed
+walkthrough (100 epochs of Linear(1, 1), MSELoss, SGD), 200 Adam steps of an
+MLP 784-256-10 with batch 128, and one SGD step of a small CNN on a batch of
+64 28x28 images.
 With "warm": true it calls the operation once, untimed (the first call of a
 workload at a thread count), and answers {"sec": 0}.
 """
@@ -78,6 +83,8 @@ def operands(torch, req, cache):
         a = torch.randn(k, m, generator=g).t() if req["ta"] else torch.randn(m, k, generator=g)
         b = torch.randn(n, k, generator=g).t() if req["tb"] else torch.randn(k, n, generator=g)
         ops = (a, b)
+    elif w in TRAINING:
+        ops = (TRAINING[w](torch), None)
     else:
         ops = (torch.randn(req["size"], generator=g), torch.randn(req["size"], generator=g))
     cache.clear()
@@ -85,9 +92,80 @@ def operands(torch, req, cache):
     return ops
 
 
+WALK_EPOCHS, MLP_STEPS, MLP_BATCH, CNN_BATCH = 100, 200, 128, 64
+
+
+def batches(torch, n, batch, sample):
+    """n random input batches and their labels (10 classes)."""
+    xs = [torch.randn(batch, *sample) for _ in range(n)]
+    ys = [torch.randint(0, 10, (batch,)) for _ in range(n)]
+    return xs, ys
+
+
+def walkthrough(torch):
+    """The seed walkthrough's data, model and 100 training epochs."""
+    nn = torch.nn
+
+    def run():
+        torch.manual_seed(42)
+        x = torch.randn(100, 1) * 10
+        y = 2 * x + 1 + torch.randn(100, 1) * 2
+        model = nn.Linear(1, 1)
+        criterion = nn.MSELoss()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        for _ in range(WALK_EPOCHS):
+            loss = criterion(model(x), y)
+            loss.item()
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+    return run
+
+
+def mlp(torch):
+    """200 Adam steps of an MLP 784-256-10 (ReLU, cross-entropy), batch 128."""
+    nn = torch.nn
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    xs, ys = batches(torch, 4, MLP_BATCH, (784,))
+
+    def run():
+        for s in range(MLP_STEPS):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(xs[s % 4]), ys[s % 4])
+            loss.backward()
+            opt.step()
+    return run
+
+
+def cnn(torch):
+    """One SGD step of Conv2d(1,16,3)-ReLU-MaxPool2d(2)-Linear, batch 64."""
+    nn = torch.nn
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 13 * 13, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    xs, ys = batches(torch, 4, CNN_BATCH, (1, 28, 28))
+    step = [0]
+
+    def run():
+        s = step[0] % 4
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(xs[s]), ys[s])
+        loss.backward()
+        opt.step()
+        step[0] += 1
+    return run
+
+
+TRAINING = {"walk": walkthrough, "mlp": mlp, "cnn": cnn}
+
+
 def runner(torch, req, ops):
     w = req["workload"]
     a, b = ops
+    if w in TRAINING:
+        return a
     if w == "mm":
         return lambda: torch.mm(a, b)
     if w == "add":
@@ -96,6 +174,10 @@ def runner(torch, req, ops):
         return lambda: torch.mul(a, b)
     if w == "exp":
         return lambda: torch.exp(a)
+    if w == "tanh":
+        return lambda: torch.tanh(a)
+    if w == "sum":
+        return lambda: torch.sum(a)
     raise ValueError("unknown workload %r" % w)
 
 
@@ -134,7 +216,7 @@ def main():
             req = json.loads(line)
             torch.set_num_threads(req["threads"])
             blas.set(req["threads"])
-            with torch.no_grad():
+            with torch.set_grad_enabled(req["workload"] in TRAINING):
                 fn = runner(torch, req, operands(torch, req, cache))
                 if req.get("warm"):
                     fn()
