@@ -54,8 +54,8 @@ const (
 
 // vecKernels are one dtype's row kernels, indexed by op. vv computes
 // dst[i] = a[i] op b[i], vs a[i] op s and sv s op a[i] (a nil entry falls
-// back to binStrided); un computes dst[i] = f(src[i]) (dst may be src).
-// Every slice argument has len(dst) elements.
+// back to binRow's loops); un computes dst[i] = f(src[i]) (dst may be
+// src). Every slice argument has len(dst) elements.
 type vecKernels[T float] struct {
 	vv [numBinOps]func(dst, a, b []T)
 	vs [numBinOps]func(dst, a []T, s T)
@@ -354,7 +354,11 @@ func ewBinary[T float](k *vecKernels[T], op binOp, dst, a []T, aStr []int, aOff 
 	}
 	k = k.forSize(n)
 	cs, st := coalesce(shape, [][]int{aStr, bStr})
-	parallelFor(n, cheapParallelMin, cheapChunk, func(lo, hi int) {
+	pmin, chunk := cheapParallelMin, cheapChunk
+	if op == binPow {
+		pmin, chunk = costlyParallelMin, costlyChunk
+	}
+	parallelFor(n, pmin, chunk, func(lo, hi int) {
 		forRange(cs, st[0], st[1], aOff, bOff, lo, hi, func(pos, ao, as, bo, bs, cnt int) {
 			binRow(k, op, dst[pos:pos+cnt], a, ao, as, b, bo, bs)
 		})

@@ -690,6 +690,22 @@ func testMaxPool2x2(t *testing.T) {
 				}
 			}
 		}
+		gout := make([]float32, len(got))
+		for i := range gout {
+			gout[i] = float32(rng.NormFloat64())
+		}
+		gx, ok := maxPool2x2Backward(gout, idx, g)
+		want := make([]float32, len(x))
+		for p := 0; p < planes; p++ {
+			for i := 0; i < g.oh*g.ow; i++ {
+				want[p*h*w+int(idx[p*g.oh*g.ow+i])] += gout[p*g.oh*g.ow+i]
+			}
+		}
+		for i := range want {
+			if !ok || !sameBits(gx[i], want[i]) {
+				t.Fatalf("%dx%d backward: [%d] = %v, want %v", h, w, i, gx[i], want[i])
+			}
+		}
 		g64 := make([]float64, len(x))
 		for i, v := range x {
 			g64[i] = float64(v)

@@ -186,6 +186,9 @@ func maxPoolForward[T float](x []T, idx []int64, g poolGeom) []T {
 }
 
 func maxPoolBackward[T float](gout []T, idx []int64, g poolGeom) []T {
+	if gx, ok := maxPool2x2Backward(gout, idx, g); ok {
+		return gx
+	}
 	plane, oplane := g.h*g.w, g.oh*g.ow
 	gx := make([]T, g.planes*plane)
 	for p := 0; p < g.planes; p++ {

@@ -13,8 +13,7 @@ import "math"
 // pooling without padding, dilation or ceil-mode windows, and reports
 // whether it did.
 func maxPool2x2[T float](x []T, idx []int64, g poolGeom) ([]T, bool) {
-	if g.kh != 2 || g.kw != 2 || g.sh != 2 || g.sw != 2 || g.ph != 0 || g.pw != 0 || g.dh != 1 || g.dw != 1 ||
-		g.oh != g.h/2 || g.ow != g.w/2 {
+	if !g.is2x2() {
 		return nil, false
 	}
 	plane, oplane := g.h*g.w, g.oh*g.ow
@@ -37,6 +36,36 @@ func maxPool2x2[T float](x []T, idx []int64, g poolGeom) ([]T, bool) {
 		}
 	})
 	return out, true
+}
+
+// is2x2 reports whether g is a 2×2, stride-2 pooling without padding,
+// dilation or ceil-mode windows.
+func (g poolGeom) is2x2() bool {
+	return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
+		g.oh == g.h/2 && g.ow == g.w/2
+}
+
+// maxPool2x2Backward computes maxPoolBackward's input gradient for a 2×2
+// pooling (is2x2), planes in parallel, and reports whether it did: the
+// windows do not overlap, so each plane is zeroed and scattered into by
+// its own thread (with +=, as the general kernel, for the same -0).
+func maxPool2x2Backward[T float](gout []T, idx []int64, g poolGeom) ([]T, bool) {
+	if !g.is2x2() {
+		return nil, false
+	}
+	plane, oplane := g.h*g.w, g.oh*g.ow
+	gx := allocFloats[T](g.planes*plane, false)
+	parallelFor(g.planes, max(2, cheapParallelMin/max(plane, 1)), max(1, cheapChunk/max(plane, 1)), func(p0, p1 int) {
+		for p := p0; p < p1; p++ {
+			dst := gx[p*plane : (p+1)*plane]
+			clear(dst)
+			src, ix := gout[p*oplane:(p+1)*oplane], idx[p*oplane:(p+1)*oplane]
+			for i, v := range src {
+				dst[ix[i]] += v
+			}
+		}
+	})
+	return gx, true
 }
 
 // pool2x2Row pools one output row from input rows row0 and row1 (which
