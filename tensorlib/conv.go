@@ -266,15 +266,18 @@ func convBackward[T float](x, w, gout []T, g convGeom, needX, needW, needB bool)
 	k, p := cg*g.kh*g.kw, g.oh*g.ow
 	if needB {
 		acc := make([]float64, g.o)
-		for n := 0; n < g.n; n++ {
-			for oc := 0; oc < g.o; oc++ {
-				s := 0.0
-				for _, v := range gout[(n*g.o+oc)*p : (n*g.o+oc+1)*p] {
-					s += float64(v)
+		// Channels in parallel: each one's sum keeps its order.
+		parallelFor(g.o, max(2, (1<<17)/max(g.n*p, 1)), 1, func(o0, o1 int) {
+			for oc := o0; oc < o1; oc++ {
+				for n := 0; n < g.n; n++ {
+					s := 0.0
+					for _, v := range gout[(n*g.o+oc)*p : (n*g.o+oc+1)*p] {
+						s += float64(v)
+					}
+					acc[oc] += s
 				}
-				acc[oc] += s
 			}
-		}
+		})
 		gb = make([]T, g.o)
 		for i, v := range acc {
 			gb[i] = T(v)

@@ -174,7 +174,7 @@ func absF32NT(dst, src *float32, n int)
 func sqrtF32NT(dst, src *float32, n int)
 
 //go:noescape
-func pool2x2RowAVX2(out *float32, idx *int64, row0, row1 *float32, n, base, w int)
+func pool2x2PlaneAVX2(out *float32, idx *int64, in *float32, oh, ow, w int)
 
 //go:noescape
 func cvtF32F64AVX(dst *float64, src *float32, n int)
@@ -193,19 +193,12 @@ func init() {
 				sumBlock64F32(&acc[0], &x[:64*steps][0], steps)
 			}
 		}
-		pool2x2Row32 = func(orow []float32, irow []int64, row0, row1 []float32, r0, w int) {
-			ow := len(orow)
-			if ow < 8 {
-				pool2x2RowF32(orow, irow, row0, row1, r0, w)
+		pool2x2Plane32 = func(o []float32, ix []int64, in []float32, oh, ow, w int) {
+			if ow < 8 || oh == 0 {
+				pool2x2PlaneGo(o, ix, in, oh, ow, w)
 				return
 			}
-			n := ow &^ 7
-			pool2x2RowAVX2(&orow[0], &irow[:n][0], &row0[:2*n][0], &row1[:2*n][0], n, r0, w)
-			if n < ow {
-				// The last 8 outputs again, overlapping: the same values.
-				j := ow - 8
-				pool2x2RowAVX2(&orow[j], &irow[j:ow][0], &row0[2*j : 2*ow][0], &row1[2*j : 2*ow][0], 8, r0+2*j, w)
-			}
+			pool2x2PlaneAVX2(&o[:oh*ow][0], &ix[:oh*ow][0], &in[:2*oh*w][0], oh, ow, w)
 		}
 		cvtF32F64 = func(d []float64, s []float32) {
 			n := len(d) &^ 7

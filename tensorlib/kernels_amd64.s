@@ -745,60 +745,88 @@ GLOBL i16<>(SB), RODATA|NOPTR, $4
 	VBLENDVPS Y7, V, Y2, Y2 \
 	VBLENDVPS Y7, CODE, Y6, Y6
 
-// func pool2x2RowAVX2(out *float32, idx *int64, row0, row1 *float32, n, base, w int)
-// For j < n (a multiple of 8): out[j] is the max of row0[2j], row0[2j+1],
-// row1[2j], row1[2j+1] scanned in that order (ties keep the first, NaN
-// wins), idx[j] its position base+2j (+1 for odd columns, +w for row1).
-TEXT ·pool2x2RowAVX2(SB), NOSPLIT, $0-56
+// POOL_BLOCK pools 8 outputs, j = BX of the current row: out[j..j+8) (DI)
+// and idx (R8) from input rows SI and DX at columns 2j.., R13 being the
+// plane position of the row's first input (r0): out is the max of
+// row0[2j], row0[2j+1], row1[2j], row1[2j+1] scanned in that order (ties
+// keep the first, NaN wins), idx its position r0+2j (+1 for the odd
+// column, +w (Y13) for row1).
+#define POOL_BLOCK \
+	LEAQ (SI)(BX*8), AX \
+	LEAQ (DX)(BX*8), CX \
+	VMOVUPS (AX), Y0 \
+	VMOVUPS 32(AX), Y1 \
+	VSHUFPS $0x88, Y1, Y0, Y2 \
+	VSHUFPS $0xdd, Y1, Y0, Y3 \
+	VMOVUPS (CX), Y0 \
+	VMOVUPS 32(CX), Y1 \
+	VSHUFPS $0x88, Y1, Y0, Y4 \
+	VSHUFPS $0xdd, Y1, Y0, Y5 \
+	VPXOR Y6, Y6, Y6 \
+	POOL_STEP(Y3, Y9) \
+	POOL_STEP(Y4, Y10) \
+	POOL_STEP(Y5, Y11) \
+	VPERMPD $0xd8, Y2, Y2 \
+	VPERMQ $0xd8, Y6, Y6 \
+	VMOVUPS Y2, (DI)(BX*4) \
+	LEAQ (R13)(BX*2), R14 \
+	VMOVQ R14, X0 \
+	VPBROADCASTD X0, Y15 \
+	VPADDD Y12, Y15, Y15 \
+	VPAND Y9, Y6, Y7 \
+	VPSRLD $1, Y6, Y8 \
+	VPMULLD Y13, Y8, Y8 \
+	VPADDD Y7, Y8, Y8 \
+	VPADDD Y15, Y8, Y8 \
+	VPMOVSXDQ X8, Y0 \
+	VEXTRACTI128 $1, Y8, X1 \
+	VPMOVSXDQ X1, Y1 \
+	VMOVDQU Y0, (R8)(BX*8) \
+	VMOVDQU Y1, 32(R8)(BX*8)
+
+// func pool2x2PlaneAVX2(out *float32, idx *int64, in *float32, oh, ow, w int)
+// Pools a plane of oh×ow outputs (ow >= 8) from the input plane in of
+// width w, row by row in blocks of 8 outputs; a row's last partial block
+// is done as the row's last 8 outputs again (the same values).
+TEXT ·pool2x2PlaneAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
 	MOVQ idx+8(FP), R8
-	MOVQ row0+16(FP), SI
-	MOVQ row1+24(FP), DX
-	MOVQ n+32(FP), CX
-	VMOVDQU pool2Base<>(SB), Y15
-	VPBROADCASTD base+40(FP), Y0
-	VPADDD Y0, Y15, Y15
-	VPBROADCASTD w+48(FP), Y13
+	MOVQ in+16(FP), R12
+	MOVQ oh+24(FP), R9
+	MOVQ ow+32(FP), R10
+	MOVQ w+40(FP), R11
+	VMOVDQU pool2Base<>(SB), Y12
+	VPBROADCASTD w+40(FP), Y13
 	VPBROADCASTD i1<>(SB), Y9
 	VPBROADCASTD i2<>(SB), Y10
 	VPBROADCASTD i3<>(SB), Y11
-	VPBROADCASTD i16<>(SB), Y14
-	TESTQ CX, CX
-	JZ   p2done
-p2loop:
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VSHUFPS $0x88, Y1, Y0, Y2
-	VSHUFPS $0xdd, Y1, Y0, Y3
-	VMOVUPS (DX), Y0
-	VMOVUPS 32(DX), Y1
-	VSHUFPS $0x88, Y1, Y0, Y4
-	VSHUFPS $0xdd, Y1, Y0, Y5
-	VPXOR Y6, Y6, Y6
-	POOL_STEP(Y3, Y9)
-	POOL_STEP(Y4, Y10)
-	POOL_STEP(Y5, Y11)
-	VPERMPD $0xd8, Y2, Y2
-	VPERMQ $0xd8, Y6, Y6
-	VMOVUPS Y2, (DI)
-	VPAND Y9, Y6, Y7
-	VPSRLD $1, Y6, Y8
-	VPMULLD Y13, Y8, Y8
-	VPADDD Y7, Y8, Y8
-	VPADDD Y15, Y8, Y8
-	VPMOVSXDQ X8, Y0
-	VEXTRACTI128 $1, Y8, X1
-	VPMOVSXDQ X1, Y1
-	VMOVDQU Y0, (R8)
-	VMOVDQU Y1, 32(R8)
-	VPADDD Y14, Y15, Y15
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $32, DI
-	ADDQ $64, R8
-	SUBQ $8, CX
-	JNZ  p2loop
-p2done:
+	XORQ R13, R13
+	TESTQ R9, R9
+	JZ   ppdone
+pprow:
+	LEAQ (R12)(R13*4), SI
+	LEAQ (SI)(R11*4), DX
+	XORQ BX, BX
+ppblock:
+	LEAQ 8(BX), AX
+	CMPQ AX, R10
+	JA   pplast
+	POOL_BLOCK
+	ADDQ $8, BX
+	CMPQ BX, R10
+	JEQ  pprowdone
+	JMP  ppblock
+pplast:
+	MOVQ R10, BX
+	SUBQ $8, BX
+	POOL_BLOCK
+pprowdone:
+	LEAQ (DI)(R10*4), DI
+	LEAQ (R8)(R10*8), R8
+	LEAQ (R13)(R11*2), R13
+	DECQ R9
+	JNZ  pprow
+ppdone:
 	VZEROUPPER
 	RET
 

@@ -448,11 +448,11 @@ func TestTorchSumFast(t *testing.T) {
 
 // withGoKernels switches to the pure-Go kernels until the test ends.
 func withGoKernels(t *testing.T) {
-	k32, k64, s64, p32, c1, c2 := kern32, kern64, sumBlock64, pool2x2Row32, cvtF32F64, cvtF64F32
-	kern32, kern64, sumBlock64, pool2x2Row32 = goKernels[float32](), goKernels[float64](), sumBlock64Go, pool2x2RowF32
+	k32, k64, s64, p32, c1, c2 := kern32, kern64, sumBlock64, pool2x2Plane32, cvtF32F64, cvtF64F32
+	kern32, kern64, sumBlock64, pool2x2Plane32 = goKernels[float32](), goKernels[float64](), sumBlock64Go, pool2x2PlaneGo
 	cvtF32F64, cvtF64F32 = cvtGo[float32, float64], cvtGo[float64, float32]
 	t.Cleanup(func() {
-		kern32, kern64, sumBlock64, pool2x2Row32, cvtF32F64, cvtF64F32 = k32, k64, s64, p32, c1, c2
+		kern32, kern64, sumBlock64, pool2x2Plane32, cvtF32F64, cvtF64F32 = k32, k64, s64, p32, c1, c2
 	})
 }
 
@@ -808,5 +808,29 @@ func TestCollectForHugeBuffers(t *testing.T) {
 	b := allocFloats[float32](n, false)
 	if uintptr(unsafe.Pointer(&b[0])) != addr {
 		t.Fatal("the dead buffer was not reused")
+	}
+}
+
+// TestKernelsInterrupt checks that the parallel kernels poll the interrupt
+// flag and re-raise it in the caller.
+func TestKernelsInterrupt(t *testing.T) {
+	x := NewGenerator(13).Randn(cheapParallelMin * 4)
+	defer ResetInterrupt()
+	for name, f := range map[string]func(){
+		"Add":     func() { x.Add(x) },
+		"Exp":     func() { x.Exp() },
+		"Sum":     func() { x.Sum() },
+		"Softmax": func() { x.Reshape(64, -1).Softmax(1) },
+		"MaxDim":  func() { x.Reshape(64, -1).MaxDim(1, false) },
+		"To":      func() { x.To(Float64) },
+	} {
+		Interrupt()
+		if err := Catch(f); err != ErrInterrupted {
+			t.Errorf("%s: got %v, want ErrInterrupted", name, err)
+		}
+		ResetInterrupt()
+		if err := Catch(f); err != nil {
+			t.Errorf("%s after ResetInterrupt: %v", name, err)
+		}
 	}
 }

@@ -23,15 +23,13 @@ func maxPool2x2[T float](x []T, idx []int64, g poolGeom) ([]T, bool) {
 		for p := p0; p < p1; p++ {
 			in := x[p*plane : (p+1)*plane]
 			o, ix := out[p*oplane:(p+1)*oplane], idx[p*oplane:(p+1)*oplane]
+			if in32, ok := any(in).([]float32); ok {
+				pool2x2Plane32(any(o).([]float32), ix, in32, g.oh, g.ow, g.w)
+				continue
+			}
 			for oy := 0; oy < g.oh; oy++ {
 				r0 := 2 * oy * g.w
-				orow, irow := o[oy*g.ow:(oy+1)*g.ow], ix[oy*g.ow:(oy+1)*g.ow]
-				switch rows := any(in).(type) {
-				case []float32:
-					pool2x2Row32(any(orow).([]float32), irow, rows[r0:r0+2*g.ow], rows[r0+g.w:r0+g.w+2*g.ow], r0, g.w)
-				default:
-					pool2x2Row(orow, irow, in[r0:r0+2*g.ow], in[r0+g.w:r0+g.w+2*g.ow], r0, g.w)
-				}
+				pool2x2Row(o[oy*g.ow:(oy+1)*g.ow], ix[oy*g.ow:(oy+1)*g.ow], in[r0:r0+2*g.ow], in[r0+g.w:r0+g.w+2*g.ow], r0, g.w)
 			}
 		}
 	})
@@ -87,9 +85,18 @@ func pool2x2Row[T float](orow []T, irow []int64, row0, row1 []T, r0, w int) {
 	}
 }
 
-// pool2x2Row32 pools a float32 row: pool2x2RowF32, or the AVX2 kernel
-// where the CPU allows (kernels_amd64.go).
-var pool2x2Row32 = pool2x2RowF32
+// pool2x2Plane32 pools a float32 plane of oh×ow outputs from the input
+// plane in of width w: pool2x2PlaneGo, or the AVX2 kernel where the CPU
+// allows (kernels_amd64.go).
+var pool2x2Plane32 = pool2x2PlaneGo
+
+// pool2x2PlaneGo pools a float32 plane row by row with pool2x2RowF32.
+func pool2x2PlaneGo(o []float32, ix []int64, in []float32, oh, ow, w int) {
+	for oy := 0; oy < oh; oy++ {
+		r0 := 2 * oy * w
+		pool2x2RowF32(o[oy*ow:(oy+1)*ow], ix[oy*ow:(oy+1)*ow], in[r0:r0+2*ow], in[r0+w:r0+w+2*ow], r0, w)
+	}
+}
 
 // pool2x2RowF32 is pool2x2Row for float32 without branches: each step's
 // "v is larger or NaN" (never both, so != is their "or") becomes a mask
