@@ -425,35 +425,13 @@ func col2im[T float](x, cols []T, cg int, g convGeom) {
 }
 
 // parallelBatches calls fn over [0, n) split into contiguous chunks, one per
-// worker, when the work (per item) is large enough to be worth goroutines.
-// A panic in a worker (an interrupt) is re-raised in the caller.
+// worker (parallelFor), when the work (per item) is large enough to be worth
+// it. A panic in a worker (an interrupt) is re-raised in the caller.
 func parallelBatches(n, perItem int, fn func(n0, n1 int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 || n*perItem < 1<<16 {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var panicked any
-	chunk := (n + workers - 1) / workers
-	for i0 := 0; i0 < n; i0 += chunk {
-		i1 := min(i0+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					mu.Lock()
-					panicked = r
-					mu.Unlock()
-				}
-			}()
-			fn(i0, i1)
-		}()
-	}
-	wg.Wait()
-	if panicked != nil {
-		panic(panicked)
-	}
+	parallelFor(n, 0, ceilDiv(n, workers), fn)
 }

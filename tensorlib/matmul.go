@@ -2,7 +2,6 @@ package tensorlib
 
 import (
 	"runtime"
-	"sync"
 )
 
 // MatMul is torch.matmul: the dot product of two vectors, matrix-vector,
@@ -186,32 +185,7 @@ func gemm[T number](c []T, a []T, am matView, b []T, bm matView, n, k, m int) {
 		rowsKernel(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	var panicked any
-	var mu sync.Mutex
-	chunk := (n + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		i0, i1 := w*chunk, min((w+1)*chunk, n)
-		if i0 >= i1 {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					mu.Lock()
-					panicked = r
-					mu.Unlock()
-				}
-			}()
-			rowsKernel(i0, i1)
-		}()
-	}
-	wg.Wait()
-	if panicked != nil {
-		panic(panicked)
-	}
+	parallelFor(n, 0, ceilDiv(n, workers), rowsKernel)
 }
 
 // dotFloat32 is a 1×k by k×1 product: the rounded products summed with four
