@@ -234,7 +234,10 @@ func optData[T any](t *Tensor) []T {
 func convForward[T float](x, w, b []T, g convGeom) []T {
 	cg, og := g.c/g.groups, g.o/g.groups
 	k, p := cg*g.kh*g.kw, g.oh*g.ow
-	out := make([]T, g.n*g.o*p)
+	// The output comes unzeroed from the buffer pool; each sample's rows
+	// are zeroed by the thread that computes them, while they are in its
+	// cache, instead of all at once up front.
+	out := allocFloats[T](g.n*g.o*p, false)
 	parallelBatches(g.n, g.o*k*p, func(n0, n1 int) {
 		cols := make([]T, k*p)
 		for n := n0; n < n1; n++ {
@@ -243,6 +246,7 @@ func convForward[T float](x, w, b []T, g convGeom) []T {
 				xs := x[(n*g.c+grp*cg)*g.h*g.w:]
 				im2col(cols, xs, cg, g)
 				dst := out[(n*g.o+grp*og)*p : (n*g.o+(grp+1)*og)*p]
+				clear(dst)
 				gemm(dst, w, matView{off: grp * og * k, rs: k, cs: 1}, cols, matView{rs: p, cs: 1}, og, k, p)
 				if b != nil {
 					for oc := 0; oc < og; oc++ {
@@ -270,11 +274,7 @@ func convBackward[T float](x, w, gout []T, g convGeom, needX, needW, needB bool)
 		parallelFor(g.o, max(2, (1<<17)/max(g.n*p, 1)), 1, func(o0, o1 int) {
 			for oc := o0; oc < o1; oc++ {
 				for n := 0; n < g.n; n++ {
-					s := 0.0
-					for _, v := range gout[(n*g.o+oc)*p : (n*g.o+oc+1)*p] {
-						s += float64(v)
-					}
-					acc[oc] += s
+					acc[oc] += sum4F64(gout[(n*g.o+oc)*p : (n*g.o+oc+1)*p])
 				}
 			}
 		})
@@ -288,7 +288,9 @@ func convBackward[T float](x, w, gout []T, g convGeom, needX, needW, needB bool)
 	}
 	var wt []T // per group, the weights transposed to (k, og)
 	if needX {
-		gx = make([]T, g.n*g.c*g.h*g.w)
+		// Unzeroed from the pool: each sample's planes are zeroed just
+		// before col2im adds into them.
+		gx = allocFloats[T](g.n*g.c*g.h*g.w, false)
 		wt = make([]T, len(w))
 		for grp := 0; grp < g.groups; grp++ {
 			src, dst := w[grp*og*k:], wt[grp*og*k:]
@@ -327,7 +329,9 @@ func convBackward[T float](x, w, gout []T, g convGeom, needX, needW, needB bool)
 					clear(cols)
 					// wᵀ (k × og) · gout (og × p)
 					gemm(cols, wt, matView{off: grp * og * k, rs: og, cs: 1}, gout, gview, k, og, p)
-					col2im(gx[(n*g.c+grp*cg)*g.h*g.w:], cols, cg, g)
+					planes := gx[(n*g.c+grp*cg)*g.h*g.w : (n*g.c+(grp+1)*cg)*g.h*g.w]
+					clear(planes)
+					col2im(planes, cols, cg, g)
 				}
 			}
 		}
@@ -340,6 +344,25 @@ func convBackward[T float](x, w, gout []T, g convGeom, needX, needW, needB bool)
 		}
 	})
 	return gx, gw, gb
+}
+
+// sum4F64 sums s in float64 with four independent running sums (lanes
+// i mod 4), added pairwise at the end: the same accuracy as one running
+// sum, without its chain of dependent additions.
+func sum4F64[T float](s []T) float64 {
+	var a0, a1, a2, a3 float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		q := s[i : i+4 : i+4]
+		a0 += float64(q[0])
+		a1 += float64(q[1])
+		a2 += float64(q[2])
+		a3 += float64(q[3])
+	}
+	for ; i < len(s); i++ {
+		a0 += float64(s[i])
+	}
+	return (a0 + a1) + (a2 + a3)
 }
 
 // convRange returns the output positions [lo, hi) of a kernel tap whose input

@@ -54,6 +54,10 @@ func TestUsageErrors(t *testing.T) {
 		{"MatMul 0-dim second operand", "MatMul", func() { a4.MatMul(scalar) }, []string{"at least 1D", "[4]", "[]"}, nil},
 		{"MatMul batch mismatch", "MatMul", func() { tl.Zeros(2, 2, 3).MatMul(tl.Zeros(3, 3, 4)) },
 			[]string{"[2, 2, 3]", "[3, 3, 4]"}, [][]int{{2, 2, 3}, {3, 3, 4}}},
+		{"MatMul mixed dtypes", "MatMul", func() { a23.MatMul(tl.Zeros(3, 2).To(tl.Float64)) },
+			[]string{"expected scalar type Float but found Double", "[2, 3]", "[3, 2]"}, [][]int{{2, 3}, {3, 2}}},
+		{"MatMul mixed dtype vectors", "MatMul", func() { a4.To(tl.Int64).MatMul(a4) },
+			[]string{"dot : expected both vectors to have same dtype, but found Long and Float"}, nil},
 
 		// Shapes and views.
 		{"View incompatible with strides", "View", func() { a23.T().View(6) },

@@ -110,7 +110,12 @@ func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matVi
 	thin := 2 * bl.nr
 	swap := tileEfficiency(n, m, bl.mr, bl.nr) > tileEfficiency(m, n, bl.mr, bl.nr)*1.05
 	if m <= thin && n > thin {
-		swap = true
+		// Swapping saves packing B (k·n values) but leaves C's tiles
+		// transposed, to be added into C one value at a time (m·n values
+		// per K step, some three times dearer): worth it only when B is
+		// large next to C, as in a small batch times a big weight matrix,
+		// not in a convolution's short, wide products.
+		swap = k*n > 3*m*n*ceilDiv(k, bl.kc)
 	} else if n <= thin && m > thin {
 		swap = false
 	}

@@ -11,9 +11,16 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor {
 	if len(a.shape) == 0 || len(b.shape) == 0 {
 		failShapes("MatMul", [][]int{a.shape, b.shape}, "both arguments to matmul need to be at least 1D")
 	}
-	dt := ResultType(a, b)
-	if dt == Bool {
+	dt := a.dtype
+	if dt == Bool || b.dtype == Bool {
 		unsupported("MatMul", a, b)
+	}
+	// Like torch, matmul does not promote: both operands have one dtype.
+	if a.dtype != b.dtype {
+		if len(a.shape) == 1 && len(b.shape) == 1 {
+			failShapes("MatMul", [][]int{a.shape, b.shape}, "dot : expected both vectors to have same dtype, but found %s and %s", scalarTypeName(a.dtype), scalarTypeName(b.dtype))
+		}
+		failShapes("MatMul", [][]int{a.shape, b.shape}, "expected scalar type %s but found %s", scalarTypeName(a.dtype), scalarTypeName(b.dtype))
 	}
 	// Promote vectors to matrices: a (k) → (1, k); b (k) → (k, 1).
 	a2, b2 := a.Detach(), b.Detach()
@@ -198,4 +205,19 @@ func dotFloat32(a []float32, am matView, b []float32, bm matView, k int) float32
 		prod[p] = a[am.off+p*am.cs] * b[bm.off+p*bm.rs]
 	}
 	return rowSum(k, func(i int) float32 { return prod[i] })
+}
+
+// scalarTypeName is ATen's name of a dtype, as its error messages print it
+// ("Float" for float32, "Double" for float64).
+func scalarTypeName(d DType) string {
+	switch d {
+	case Float32:
+		return "Float"
+	case Float64:
+		return "Double"
+	case Int64:
+		return "Long"
+	default:
+		return "Bool"
+	}
 }
