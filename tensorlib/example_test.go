@@ -150,3 +150,21 @@ func ExampleCatch() {
 	// MatMul [[2 3] [4 5]]
 	// <nil>
 }
+
+// LayerNorm normalises each row over its last dimension; BatchNorm
+// normalises each channel over the batch and updates running estimates.
+func ExampleLayerNorm() {
+	x := tl.FromFloat32s([]float32{1, 2, 3, 10, 20, 30}, 2, 3)
+	fmt.Println(tl.LayerNorm(x, []int{3}, nil, nil, 1e-5))
+
+	runningMean, runningVar := tl.Zeros(3), tl.Ones(3)
+	y := tl.BatchNorm(x, runningMean, runningVar, nil, nil, true, 0.1, 1e-5)
+	fmt.Println(y)
+	fmt.Println(runningMean)
+	// Output:
+	// tensor([[-1.2247,  0.0000,  1.2247],
+	//         [-1.2247,  0.0000,  1.2247]])
+	// tensor([[-1.0000, -1.0000, -1.0000],
+	//         [ 1.0000,  1.0000,  1.0000]])
+	// tensor([0.5500, 1.1000, 1.6500])
+}

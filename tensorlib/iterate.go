@@ -107,9 +107,18 @@ func gather[T any](src []T, shape, strides []int, offset int) []T {
 	pos := 0
 	forEachRow(shape, [][]int{strides}, []int{offset}, func(offs, inner []int, n int) {
 		o, s := offs[0], inner[0]
-		if s == 1 {
+		switch s {
+		case 1:
 			copy(out[pos:pos+n], src[o:o+n])
-		} else {
+		case 0:
+			// A broadcast value (an expanded gradient): filled by
+			// doubling copies, at memmove's speed.
+			seg := out[pos : pos+n]
+			seg[0] = src[o]
+			for done := 1; done < n; done *= 2 {
+				copy(seg[done:], seg[:done])
+			}
+		default:
 			for i := 0; i < n; i++ {
 				out[pos+i] = src[o+i*s]
 			}
