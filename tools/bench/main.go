@@ -50,7 +50,7 @@ import (
 // tensorlib's BenchmarkGEMM that times the same product below the API.
 type workload struct {
 	key, label string
-	kind       string // "mm"; "add", "mul", "exp", "tanh", "sum"; "walk", "mlp", "cnn"
+	kind       string // "mm"; "add", "mul", "exp", "tanh", "sum"; "walk", "mlp", "cnn", "layernorm", "batchnorm"
 	m, k, n    int
 	ta, tb     bool // operand is the transpose of a contiguous tensor
 	size       int  // elementwise: number of float32 values
@@ -86,6 +86,8 @@ var workloads = []workload{
 	{key: "walk", label: "walkthrough 100 epochs", kind: "walk"},
 	{key: "mlp", label: "MLP Adam 200 steps", kind: "mlp"},
 	{key: "cnn", label: "CNN SGD step b64", kind: "cnn"},
+	{key: "layernorm", label: "LayerNorm 2048×512 fwd+bwd", kind: "layernorm"},
+	{key: "batchnorm", label: "BatchNorm2d 64×16×26² fwd+bwd", kind: "batchnorm"},
 }
 
 // elementwise reports whether w is a 16M-element op, timed in ms and GB/s.
@@ -99,7 +101,13 @@ func (w workload) elementwise() bool {
 
 // training reports whether w is a training workload (timed in ms, with
 // the share of gt's CPU time spent in the garbage collector).
-func (w workload) training() bool { return w.kind == "walk" || w.kind == "mlp" || w.kind == "cnn" }
+func (w workload) training() bool {
+	switch w.kind {
+	case "walk", "mlp", "cnn", "layernorm", "batchnorm":
+		return true
+	}
+	return false
+}
 
 // bytes is the memory an elementwise op reads and writes, counted as
 // STREAM counts it (each array once).
@@ -287,6 +295,10 @@ func gtOp(w workload) func() {
 		return mlpOp()
 	case "cnn":
 		return cnnOp()
+	case "layernorm":
+		return layerNormOp()
+	case "batchnorm":
+		return batchNormOp()
 	}
 	panic("bench: unknown workload kind " + w.kind)
 }

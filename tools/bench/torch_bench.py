@@ -13,7 +13,7 @@ A request names a workload, a thread count and a minimum measuring time:
     {"workload": "mm", "m": 128, "k": 784, "n": 256, "ta": false,
      "tb": false, "threads": 1, "mintime": 0.2}
     {"workload": "add" | "mul" | "exp" | "tanh" | "sum", "size": 16777216, ...}
-    {"workload": "walk" | "mlp" | "cnn", ...}
+    {"workload": "walk" | "mlp" | "cnn" | "layernorm" | "batchnorm", ...}
 and the answer is the time of one operation in seconds: {"sec": 0.0012}.
 The training workloads are the programs of tools/bench/train.go: the seed
 walkthrough (100 epochs of Linear(1, 1), MSELoss, SGD), 200 Adam steps of an
@@ -158,7 +158,33 @@ def cnn(torch):
     return run
 
 
-TRAINING = {"walk": walkthrough, "mlp": mlp, "cnn": cnn}
+def layernorm(torch):
+    """LayerNorm(512) forward and backward over 2048 rows."""
+    torch.manual_seed(1)
+    ln = torch.nn.LayerNorm(512)
+    x = torch.randn(2048, 512, requires_grad=True)
+    g = torch.randn(2048, 512)
+
+    def run():
+        x.grad = None
+        (ln(x) * g).sum().backward()
+    return run
+
+
+def batchnorm(torch):
+    """BatchNorm2d(16) training forward and backward, input 64x16x26x26."""
+    torch.manual_seed(1)
+    bn = torch.nn.BatchNorm2d(16)
+    x = torch.randn(64, 16, 26, 26, requires_grad=True)
+    g = torch.randn(64, 16, 26, 26)
+
+    def run():
+        x.grad = None
+        (bn(x) * g).sum().backward()
+    return run
+
+
+TRAINING = {"walk": walkthrough, "mlp": mlp, "cnn": cnn, "layernorm": layernorm, "batchnorm": batchnorm}
 
 
 def runner(torch, req, ops):

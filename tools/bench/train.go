@@ -71,6 +71,32 @@ func cnnOp() func() {
 	}
 }
 
+// layerNormOp is a LayerNorm(512) forward and backward over 2048 rows
+// (a transformer block's normalisation at batch 16, sequence 128).
+func layerNormOp() func() {
+	tl.ManualSeed(1)
+	ln := nn.NewLayerNorm([]int{512})
+	x := tl.Randn(2048, 512).SetRequiresGrad(true)
+	g := tl.Randn(2048, 512)
+	return func() {
+		x.SetGrad(nil)
+		ln.Forward(x).Mul(g).Sum().Backward()
+	}
+}
+
+// batchNormOp is a BatchNorm2d(16) training-mode forward and backward
+// over the CNN's convolution output (batch 64, 26×26).
+func batchNormOp() func() {
+	tl.ManualSeed(1)
+	bn := nn.NewBatchNorm2d(16)
+	x := tl.Randn(64, 16, 26, 26).SetRequiresGrad(true)
+	g := tl.Randn(64, 16, 26, 26)
+	return func() {
+		x.SetGrad(nil)
+		bn.Forward(x).Mul(g).Sum().Backward()
+	}
+}
+
 // batches returns n random input batches of the given sample shape and
 // their random class labels (10 classes).
 func batches(n, batch int, sample []int) (xs, ys []*tl.Tensor) {
