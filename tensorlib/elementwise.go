@@ -22,6 +22,9 @@ func applyBinary(op string, a, b *Tensor, dt DType, k binaryKernel) *Tensor {
 	shape := broadcastShapes(op, a.shape, b.shape)
 	ac, bc := a.castForKernel(dt), b.castForKernel(dt)
 	out := newTensorUninit(dt, shape)
+	if k.op != binNone && smallBinary(out, ac, bc, k.op) {
+		return out
+	}
 	as, bs := ac.broadcastStrides(shape), bc.broadcastStrides(shape)
 	switch dt {
 	case Float32:
@@ -54,6 +57,32 @@ func applyBinary(op string, a, b *Tensor, dt DType, k binaryKernel) *Tensor {
 		mapBinary(dataOf[bool](out), dataOf[bool](ac), as, ac.offset, dataOf[bool](bc), bs, bc.offset, shape, k.b)
 	}
 	return out
+}
+
+// smallBinary computes out = a op b with one row kernel call, without the
+// strided machinery, when the op is small (no parallel split) and a is
+// contiguous with out's shape and b either too or a single value (a
+// training loop's many small ops), and reports whether it did.
+func smallBinary(out, a, b *Tensor, op binOp) bool {
+	if out.Numel() >= cheapParallelMin || !a.IsContiguous() || !sameShape(a.shape, out.shape) {
+		return false
+	}
+	bs := 1
+	switch {
+	case b.Numel() == 1:
+		bs = 0
+	case !b.IsContiguous() || !sameShape(b.shape, out.shape):
+		return false
+	}
+	switch out.dtype {
+	case Float32:
+		binRow(&kern32, op, dataOf[float32](out), dataOf[float32](a), a.offset, 1, dataOf[float32](b), b.offset, bs)
+	case Float64:
+		binRow(&kern64, op, dataOf[float64](out), dataOf[float64](a), a.offset, 1, dataOf[float64](b), b.offset, bs)
+	default:
+		return false
+	}
+	return true
 }
 
 // castForKernel returns t converted to dt outside the autograd graph (the op

@@ -10,12 +10,18 @@ func coalesce(shape []int, strides [][]int) ([]int, [][]int) {
 	if len(shape) <= 1 {
 		return shape, strides
 	}
-	ns := []int{shape[0]}
-	nst := make([][]int, len(strides))
+	// One allocation holds the merged shape and every operand's strides
+	// (each with room for all dimensions), and one the slice headers.
+	nd, nops := len(shape), len(strides)
+	buf := make([]int, nd*(nops+1))
+	ns := buf[:1:nd]
+	ns[0] = shape[0]
+	nst := make([][]int, nops)
 	for k := range strides {
-		nst[k] = []int{strides[k][0]}
+		nst[k] = buf[nd*(k+1) : nd*(k+1)+1 : nd*(k+2)]
+		nst[k][0] = strides[k][0]
 	}
-	for i := 1; i < len(shape); i++ {
+	for i := 1; i < nd; i++ {
 		last := len(ns) - 1
 		merge := true
 		for k := range strides {
@@ -60,8 +66,10 @@ func forEachRow(shape []int, strides [][]int, offsets []int, fn func(offs, inner
 	shape, strides = coalesce(shape, strides)
 	nd := len(shape)
 	nops := len(strides)
-	offs := append([]int{}, offsets...)
-	inner := make([]int, nops)
+	// offs, inner and the odometer share one allocation.
+	buf := make([]int, 2*nops+nd)
+	offs, inner, idx := buf[:nops:nops], buf[nops:2*nops:2*nops], buf[2*nops:]
+	copy(offs, offsets)
 	if nd == 0 {
 		fn(offs, inner, 1)
 		return
@@ -70,7 +78,6 @@ func forEachRow(shape []int, strides [][]int, offsets []int, fn func(offs, inner
 		inner[k] = strides[k][nd-1]
 	}
 	n := shape[nd-1]
-	idx := make([]int, nd)
 	rows := 0
 	for {
 		fn(offs, inner, n)

@@ -49,8 +49,17 @@ func newTensor(dtype DType, shape []int) *Tensor {
 
 // fromData wraps a typed slice (not copied) as a contiguous tensor.
 func fromData(dtype DType, data any, shape []int) *Tensor {
-	shape = append([]int{}, shape...)
-	return &Tensor{dtype: dtype, shape: shape, strides: contiguousStrides(shape), st: &storage{data: data}}
+	// The shape and the strides share one allocation.
+	n := len(shape)
+	buf := make([]int, 2*n)
+	sh, st := buf[:n:n], buf[n:]
+	copy(sh, shape)
+	acc := 1
+	for i := n - 1; i >= 0; i-- {
+		st[i] = acc
+		acc *= sh[i]
+	}
+	return &Tensor{dtype: dtype, shape: sh, strides: st, st: &storage{data: data}}
 }
 
 // DType returns the tensor's element type.
@@ -169,8 +178,12 @@ func sameShape(a, b []int) bool {
 }
 
 // broadcastShapes returns the broadcast of a and b, panicking for op when
-// they are incompatible.
+// they are incompatible. It may return a itself: callers must not modify
+// the result.
 func broadcastShapes(op string, a, b []int) []int {
+	if sameShape(a, b) {
+		return a // the common case; callers do not modify the result
+	}
 	n := max(len(a), len(b))
 	out := make([]int, n)
 	for i := 0; i < n; i++ {
