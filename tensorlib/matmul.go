@@ -96,16 +96,16 @@ func batchedMatMul(a, b *Tensor, batch []int, n, k, m int) *Tensor {
 	ae := a.Expand(append(append([]int{}, batch...), n, k)...)
 	be := b.Expand(append(append([]int{}, batch...), k, m)...)
 	nb := numelOf(batch)
-	for i := 0; i < nb; i++ {
+	nd := len(batch)
+	product := func(i int) {
 		aOff, bOff := ae.offset, be.offset
 		rem := i
-		for d := len(batch) - 1; d >= 0; d-- {
+		for d := nd - 1; d >= 0; d-- {
 			idx := rem % batch[d]
 			rem /= batch[d]
 			aOff += idx * ae.strides[d]
 			bOff += idx * be.strides[d]
 		}
-		nd := len(batch)
 		am := matView{off: aOff, rs: ae.strides[nd], cs: ae.strides[nd+1]}
 		bm := matView{off: bOff, rs: be.strides[nd], cs: be.strides[nd+1]}
 		cOff := i * n * m
@@ -117,6 +117,19 @@ func batchedMatMul(a, b *Tensor, batch []int, n, k, m int) *Tensor {
 		case Int64:
 			gemm(dataOf[int64](out)[cOff:cOff+n*m], dataOf[int64](a), am, dataOf[int64](b), bm, n, k, m)
 		}
+	}
+	// Products too small to be split across threads themselves (attention
+	// heads, say) are spread over the threads whole, several per chunk.
+	if flops := max(1, n*k*m); nb > 1 && flops < 2*gemmFlopsPerWorker {
+		parallelFor(nb, 2*max(1, gemmFlopsPerWorker/flops), max(1, gemmFlopsPerWorker/(4*flops)), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				product(i)
+			}
+		})
+		return out
+	}
+	for i := 0; i < nb; i++ {
+		product(i)
 	}
 	return out
 }

@@ -53,11 +53,14 @@ type workload struct {
 	kind       string // "mm"; "add", "mul", "exp", "tanh", "sum"; "walk", "mlp", "cnn", "layernorm", "batchnorm"
 	m, k, n    int
 	ta, tb     bool // operand is the transpose of a contiguous tensor
+	batch      int  // mm: a batch of this many products (torch.bmm), 0 for one
 	size       int  // elementwise: number of float32 values
 }
 
 // flops is the work of one product (2mkn), zero for elementwise ops.
-func (w workload) flops() float64 { return 2 * float64(w.m) * float64(w.k) * float64(w.n) }
+func (w workload) flops() float64 {
+	return 2 * float64(max(1, w.batch)) * float64(w.m) * float64(w.k) * float64(w.n)
+}
 
 func mm(key, label string, m, k, n int, ta, tb bool) workload {
 	return workload{key: key, label: label, kind: "mm", m: m, k: k, n: n, ta: ta, tb: tb}
@@ -78,6 +81,8 @@ var workloads = []workload{
 	mm("HW2", "H·W2 128×256·256×10", 128, 256, 10, false, false),
 	mm("HtdY2", "Hᵀ·dY2 256×128·128×10", 256, 128, 10, true, false),
 	mm("dY2W2t", "dY2·W2ᵀ 128×10·10×256", 128, 10, 256, false, true),
+	// Attention scores for batch 8 × 8 heads, sequence 128, head size 64.
+	{key: "bmm", label: "bmm 64×(128×64·64×128)", kind: "mm", m: 128, k: 64, n: 128, batch: 64},
 	{key: "add", label: "add 16M float32", kind: "add", size: 1 << 24},
 	{key: "mul", label: "mul 16M float32", kind: "mul", size: 1 << 24},
 	{key: "exp", label: "exp 16M float32", kind: "exp", size: 1 << 24},
@@ -274,6 +279,9 @@ func gtOp(w workload) func() {
 			b = tl.Randn(w.n, w.k).T()
 		} else {
 			b = tl.Randn(w.k, w.n)
+		}
+		if w.batch > 0 {
+			a, b = tl.Randn(w.batch, w.m, w.k), tl.Randn(w.batch, w.k, w.n)
 		}
 		return func() { a.MatMul(b) }
 	case "add", "mul", "exp", "tanh", "sum":
@@ -504,7 +512,7 @@ func (p *torchProc) measure(w workload, threads int, mintime time.Duration) (flo
 func (p *torchProc) call(w workload, threads int, mintime time.Duration, warm bool) (float64, bool) {
 	req := map[string]any{"workload": w.kind, "threads": threads, "mintime": mintime.Seconds(), "warm": warm}
 	if w.kind == "mm" {
-		req["m"], req["k"], req["n"], req["ta"], req["tb"] = w.m, w.k, w.n, w.ta, w.tb
+		req["m"], req["k"], req["n"], req["ta"], req["tb"], req["batch"] = w.m, w.k, w.n, w.ta, w.tb, w.batch
 	} else {
 		req["size"] = w.size
 	}

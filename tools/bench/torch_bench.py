@@ -82,6 +82,9 @@ def operands(torch, req, cache):
         # autograd produces (Xᵀ for a weight gradient, Wᵀ for an input one).
         a = torch.randn(k, m, generator=g).t() if req["ta"] else torch.randn(m, k, generator=g)
         b = torch.randn(n, k, generator=g).t() if req["tb"] else torch.randn(k, n, generator=g)
+        if req.get("batch"):
+            a = torch.randn(req["batch"], m, k, generator=g)
+            b = torch.randn(req["batch"], k, n, generator=g)
         ops = (a, b)
     elif w in TRAINING:
         ops = (TRAINING[w](torch), None)
@@ -193,7 +196,7 @@ def runner(torch, req, ops):
     if w in TRAINING:
         return a
     if w == "mm":
-        return lambda: torch.mm(a, b)
+        return lambda: torch.matmul(a, b)
     if w == "add":
         return lambda: torch.add(a, b)
     if w == "mul":
