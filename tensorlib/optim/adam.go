@@ -168,9 +168,9 @@ func adamStep(b *base, decoupled bool) {
 					grad = addScaled(grad, p, wd)
 				}
 				expAvg.MulScalarInPlace(beta1)
-				addScaledInPlace(expAvg, grad, 1-beta1)
+				expAvg.AddScaledInPlace(grad, 1-beta1)
 				expAvgSq.MulScalarInPlace(beta2)
-				addcmulInPlace(expAvgSq, grad, grad, 1-beta2)
+				expAvgSq.AddcmulInPlace(grad, grad, 1-beta2)
 				bc1 := 1 - math.Pow(beta1, step)
 				bc2 := 1 - math.Pow(beta2, step)
 				stepSize := lr / bc1
@@ -181,7 +181,7 @@ func adamStep(b *base, decoupled bool) {
 					maximumInPlace(v, expAvgSq)
 				}
 				denom := v.Sqrt().DivScalar(bc2Sqrt).AddScalar(eps)
-				addcdivInPlace(p, expAvg, denom, -stepSize)
+				p.AddcdivInPlace(expAvg, denom, -stepSize)
 			}
 		}
 	})
