@@ -333,3 +333,53 @@ func closeTo(got, want *Tensor, tol float64) bool {
 	}
 	return true
 }
+
+// TestInPlaceFastPaths checks the one-pass in-place arithmetic
+// (inplace_fast.go) against the out-of-place ops bit for bit, on sizes
+// around the vector widths, one beyond the non-temporal-store threshold,
+// and on a strided destination (the copying fallback).
+func TestInPlaceFastPaths(t *testing.T) {
+	g := NewGenerator(9)
+	ops := []struct {
+		name    string
+		inPlace func(x, b *Tensor) *Tensor
+		ref     func(x, b *Tensor) *Tensor
+	}{
+		{"Add", (*Tensor).AddInPlace, (*Tensor).Add},
+		{"Sub", (*Tensor).SubInPlace, (*Tensor).Sub},
+		{"Mul", (*Tensor).MulInPlace, (*Tensor).Mul},
+		{"Div", (*Tensor).DivInPlace, (*Tensor).Div},
+		{"AddScalar", func(x, _ *Tensor) *Tensor { return x.AddScalarInPlace(0.3) }, func(x, _ *Tensor) *Tensor { return x.AddScalar(0.3) }},
+		{"MulScalar", func(x, _ *Tensor) *Tensor { return x.MulScalarInPlace(0.9) }, func(x, _ *Tensor) *Tensor { return x.MulScalar(0.9) }},
+		{"DivScalar", func(x, _ *Tensor) *Tensor { return x.DivScalarInPlace(0.7) }, func(x, _ *Tensor) *Tensor { return x.DivScalar(0.7) }},
+		{"Sqrt", func(x, _ *Tensor) *Tensor { return x.SqrtInPlace() }, func(x, _ *Tensor) *Tensor { return x.Sqrt() }},
+	}
+	sizes := []int{0, 1, 7, 8, 9, 33, 1000, bigBytes/4 + 3}
+	for _, dt := range []DType{Float32, Float64} {
+		for _, n := range sizes {
+			for _, op := range ops {
+				for _, strided := range []bool{false, true} {
+					if strided && n > 1000 {
+						continue
+					}
+					var x *Tensor
+					if strided {
+						x = g.Randn(n, 2).To(dt).Select(1, 0)
+					} else {
+						x = g.Randn(n).To(dt)
+					}
+					b := g.Randn(n).To(dt)
+					want := op.ref(x, b)
+					ver := x.Version()
+					op.inPlace(x, b)
+					if i, ok := sameTensorBits(x, want); !ok {
+						t.Fatalf("%v n=%d strided=%v %s: [%d] = %v, want %v", dt, n, strided, op.name, i, x.Float64s()[i], want.Float64s()[i])
+					}
+					if x.Version() != ver+1 {
+						t.Fatalf("%s: version %d, want %d", op.name, x.Version(), ver+1)
+					}
+				}
+			}
+		}
+	}
+}
