@@ -51,5 +51,28 @@ var asmFusedKernels = fusedKernels{
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		fusedK = asmFusedKernels
+		adamKernel = adamAsm
 	}
+}
+
+// adamF32AVX is adamGo for n, a multiple of 8, elements without AMSGrad or
+// coupled weight decay (c.coupled and c.ams false): the maximize negation
+// is an XOR with c.sign and the AdamW decay a multiply by c.decay, both
+// exact identities when unused.
+//
+//go:noescape
+func adamF32AVX(p, grad, m, v *float32, n int, c *adamConsts)
+
+// adamAsm runs adamF32AVX where it applies and adamGo for the rest.
+func adamAsm(p, g, m, v, vmax []float32, c *adamConsts) {
+	if c.coupled || c.ams {
+		adamGo(p, g, m, v, vmax, c)
+		return
+	}
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	k := len(p) &^ 7
+	if k > 0 {
+		adamF32AVX(&p[0], &g[0], &m[0], &v[0], k, c)
+	}
+	adamGo(p[k:], g[k:], m[k:], v[k:], nil, c)
 }

@@ -38,3 +38,19 @@ func ExampleTensor_AddcdivInPlace() {
 	// Output:
 	// tensor([0.5000, 0.0000, 0.0000])
 }
+
+// AdamUpdate is the elementwise part of an Adam step (optim.Adam calls
+// it); here the first step, which moves each parameter by about lr against
+// its gradient's sign.
+func ExampleAdamUpdate() {
+	p := tl.FromFloat32s([]float32{1, 2, 3})
+	grad := tl.FromFloat32s([]float32{0.5, -4, 0})
+	m, v := tl.ZerosLike(p), tl.ZerosLike(p)
+	u := tl.AdamUpdate{LR: 0.1, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Step: 1}
+	u.ApplyInPlace(p, grad, m, v, nil)
+	fmt.Println(p)
+	fmt.Println(m)
+	// Output:
+	// tensor([0.9000, 2.1000, 3.0000])
+	// tensor([ 0.0500, -0.4000,  0.0000])
+}

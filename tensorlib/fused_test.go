@@ -353,6 +353,9 @@ func TestInPlaceFastPaths(t *testing.T) {
 		{"MulScalar", func(x, _ *Tensor) *Tensor { return x.MulScalarInPlace(0.9) }, func(x, _ *Tensor) *Tensor { return x.MulScalar(0.9) }},
 		{"DivScalar", func(x, _ *Tensor) *Tensor { return x.DivScalarInPlace(0.7) }, func(x, _ *Tensor) *Tensor { return x.DivScalar(0.7) }},
 		{"Sqrt", func(x, _ *Tensor) *Tensor { return x.SqrtInPlace() }, func(x, _ *Tensor) *Tensor { return x.Sqrt() }},
+		{"Fill", func(x, _ *Tensor) *Tensor { return x.FillInPlace(-2.5) }, func(x, _ *Tensor) *Tensor { return FullLike(x, -2.5) }},
+		{"FillNegZero", func(x, _ *Tensor) *Tensor { return x.FillInPlace(math.Copysign(0, -1)) }, func(x, _ *Tensor) *Tensor { return FullLike(x, math.Copysign(0, -1)) }},
+		{"Zero", func(x, _ *Tensor) *Tensor { return x.ZeroInPlace() }, func(x, _ *Tensor) *Tensor { return ZerosLike(x) }},
 	}
 	sizes := []int{0, 1, 7, 8, 9, 33, 1000, bigBytes/4 + 3}
 	for _, dt := range []DType{Float32, Float64} {

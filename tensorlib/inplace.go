@@ -153,6 +153,9 @@ func overwritten(r, x *Tensor, name string) *Tensor {
 
 // FillInPlace sets every element of t to v.
 func (t *Tensor) FillInPlace(v float64) *Tensor {
+	if t.inPlaceFillFast(v) {
+		return t
+	}
 	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor {
 		return overwritten(scalarTensor(v, x.dtype), x, "FillBackward2")
 	})
@@ -160,6 +163,9 @@ func (t *Tensor) FillInPlace(v float64) *Tensor {
 
 // ZeroInPlace sets every element of t to zero (errors name FillInPlace).
 func (t *Tensor) ZeroInPlace() *Tensor {
+	if t.inPlaceFillFast(0) {
+		return t
+	}
 	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor {
 		return overwritten(scalarTensor(0, x.dtype), x, "ZeroBackward0")
 	})

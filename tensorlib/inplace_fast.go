@@ -1,5 +1,7 @@
 package tensorlib
 
+import "math"
+
 // The fast paths of the in-place arithmetic ops: when fusedFast allows (t
 // and the operand contiguous, of one float dtype and t's shape, no
 // autograd node to record), the op's row kernel runs over t's storage
@@ -69,4 +71,36 @@ func (t *Tensor) inPlaceUnaryFast(op unOp) bool {
 	}
 	t.st.version++
 	return true
+}
+
+// inPlaceFillFast sets every element of t to v (rounded to t's dtype) in
+// one pass and reports whether it could.
+func (t *Tensor) inPlaceFillFast(v float64) bool {
+	dt, ok := fusedFast(t)
+	if !ok {
+		return false
+	}
+	n := t.Numel()
+	switch dt {
+	case Float32:
+		fillSlice(dataOf[float32](t)[t.offset:t.offset+n], float32(v))
+	case Float64:
+		fillSlice(dataOf[float64](t)[t.offset:t.offset+n], v)
+	}
+	t.st.version++
+	return true
+}
+
+// fillSlice sets every element of d to v, splitting large slices between
+// threads (clear, a memclr, for zeros).
+func fillSlice[T float](d []T, v T) {
+	parallelFor(len(d), cheapParallelMin, cheapChunk, func(lo, hi int) {
+		if v == 0 && !math.Signbit(float64(v)) {
+			clear(d[lo:hi])
+			return
+		}
+		for i := range d[lo:hi] {
+			d[lo+i] = v
+		}
+	})
 }

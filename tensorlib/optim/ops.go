@@ -6,16 +6,12 @@ import tl "github.com/gotensor/gt/tensorlib"
 // in PyTorch's operation order. A Python scalar meets a float32 tensor as a
 // float32 value, as MulScalar and AddScalar round it. The fused in-place
 // ops (AddScaledInPlace, AddcmulInPlace, AddcdivInPlace) round as PyTorch
-// 1.13's CPU kernels do, so the optimizers match PyTorch bit for bit.
+// 1.13's CPU kernels do, so the optimizers match PyTorch bit for bit. Adam
+// and AdamW's elementwise update is tl.AdamUpdate, one pass per parameter.
 
 // addScaled returns a.add(b, alpha=alpha) as a new tensor.
 func addScaled(a, b *tl.Tensor, alpha float64) *tl.Tensor {
 	return a.Clone().AddScaledInPlace(b, alpha)
-}
-
-// maximumInPlace is torch.maximum(a, b, out=a), NaN propagating.
-func maximumInPlace(a, b *tl.Tensor) {
-	a.CopyInPlace(tl.Where(b.Gt(a).LogicalOr(b.IsNaN()), b, a))
 }
 
 // gradOf returns p's gradient, negated when maximizing.
