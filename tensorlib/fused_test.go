@@ -386,3 +386,52 @@ func TestInPlaceFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestInPlaceBinaryBroadcast checks the one-pass in-place binary ops with
+// operands broadcast or strided to the destination's shape, and with an
+// operand overlapping the destination (the copying fallback), against
+// the out-of-place ops.
+func TestInPlaceBinaryBroadcast(t *testing.T) {
+	g := NewGenerator(10)
+	ops := []struct {
+		name    string
+		inPlace func(x, b *Tensor) *Tensor
+		ref     func(x, b *Tensor) *Tensor
+	}{
+		{"Add", (*Tensor).AddInPlace, (*Tensor).Add},
+		{"Sub", (*Tensor).SubInPlace, (*Tensor).Sub},
+		{"Mul", (*Tensor).MulInPlace, (*Tensor).Mul},
+		{"Div", (*Tensor).DivInPlace, (*Tensor).Div},
+	}
+	operands := []struct {
+		name string
+		b    func(dt DType) *Tensor
+	}{
+		{"row", func(dt DType) *Tensor { return g.Randn(19).To(dt) }},
+		{"column", func(dt DType) *Tensor { return g.Randn(13, 1).To(dt) }},
+		{"scalar tensor", func(dt DType) *Tensor { return g.Randn().To(dt) }},
+		{"transposed", func(dt DType) *Tensor { return g.Randn(19, 13).To(dt).T() }},
+		{"stepped", func(dt DType) *Tensor { return g.Randn(13, 38).To(dt).Slice(1, 0, 38, 2) }},
+	}
+	for _, dt := range []DType{Float32, Float64} {
+		for _, op := range ops {
+			for _, o := range operands {
+				x, b := g.Randn(13, 19).To(dt), o.b(dt)
+				want := op.ref(x, b)
+				op.inPlace(x, b)
+				if i, ok := sameTensorBits(x, want); !ok {
+					t.Fatalf("%v %s %s: [%d] = %v, want %v", dt, op.name, o.name, i, x.Float64s()[i], want.Float64s()[i])
+				}
+			}
+			// b overlapping x one element earlier (an in-order pass would
+			// read elements it has already written).
+			base := g.Randn(40).To(dt)
+			x, b := base.Narrow(0, 1, 39), base.Narrow(0, 0, 39)
+			want := op.ref(x, b)
+			op.inPlace(x, b)
+			if i, ok := sameTensorBits(x, want); !ok {
+				t.Fatalf("%v %s overlapping: [%d] = %v, want %v", dt, op.name, i, x.Float64s()[i], want.Float64s()[i])
+			}
+		}
+	}
+}

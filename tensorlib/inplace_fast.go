@@ -10,21 +10,28 @@ import "math"
 // ops' own, so the values are the same bits.
 
 // inPlaceBinaryFast computes t = t op b in one pass and reports whether it
-// could (otherwise t is unchanged).
+// could (otherwise t is unchanged). b may broadcast to t's shape (a bias
+// row added to every row of a batch) and have any strides; it must have
+// t's dtype and share no storage with t unless it is t's own elements.
 func (t *Tensor) inPlaceBinaryFast(op binOp, b *Tensor) bool {
-	dt, ok := fusedFast(t, b)
-	if !ok {
+	dt, ok := fusedFast(t)
+	if !ok || b.dtype != dt || needsGrad(b) || !broadcastsTo(b.shape, t.shape) {
 		return false
 	}
+	if b.st == t.st {
+		if _, same := fusedFast(t, b); !same {
+			return false
+		}
+	}
 	n := t.Numel()
-	shape, unit := []int{n}, []int{1}
+	shape, ts, bs := t.shape, contiguousStrides(t.shape), b.broadcastStrides(t.shape)
 	switch dt {
 	case Float32:
 		d := dataOf[float32](t)
-		ewBinary(&kern32, op, d[t.offset:t.offset+n], d, unit, t.offset, dataOf[float32](b), unit, b.offset, shape)
+		ewBinary(&kern32, op, d[t.offset:t.offset+n], d, ts, t.offset, dataOf[float32](b), bs, b.offset, shape)
 	case Float64:
 		d := dataOf[float64](t)
-		ewBinary(&kern64, op, d[t.offset:t.offset+n], d, unit, t.offset, dataOf[float64](b), unit, b.offset, shape)
+		ewBinary(&kern64, op, d[t.offset:t.offset+n], d, ts, t.offset, dataOf[float64](b), bs, b.offset, shape)
 	}
 	t.st.version++
 	return true

@@ -47,7 +47,11 @@ func NewLinear(in, out int, opts ...LinearOptions) *Linear {
 var addmm = tl.Function{
 	Name: "AddmmBackward0",
 	Forward: func(in []*tl.Tensor) *tl.Tensor {
-		return in[1].MatMul(in[2]).Add(in[0])
+		y := in[1].MatMul(in[2])
+		if y.DType() == in[0].DType() {
+			return y.AddInPlace(in[0]) // into the fresh product: no second output
+		}
+		return y.Add(in[0])
 	},
 	Backward: func(in []*tl.Tensor, _, g *tl.Tensor) []*tl.Tensor {
 		bias, x, wt := in[0], in[1], in[2]
