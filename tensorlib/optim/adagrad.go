@@ -86,7 +86,7 @@ func (o *Adagrad) Step() {
 				clr := lr / (1 + float64((step-1)*lrDecay))
 				sum := st["sum"]
 				sum.AddcmulInPlace(grad, grad, 1)
-				std := sum.Sqrt().AddScalar(eps)
+				std := sum.Sqrt().AddScalarInPlace(eps)
 				p.AddcdivInPlace(grad, std, -clr)
 			}
 		}

@@ -109,11 +109,11 @@ func (o *RMSprop) Step() {
 					ga := st["grad_avg"]
 					ga.MulScalarInPlace(alpha)
 					ga.AddScaledInPlace(grad, 1-alpha)
-					avg = sq.Clone().AddcmulInPlace(ga, ga, -1).Sqrt()
+					avg = sq.Clone().AddcmulInPlace(ga, ga, -1).SqrtInPlace()
 				} else {
 					avg = sq.Sqrt()
 				}
-				avg = avg.AddScalar(eps)
+				avg.AddScalarInPlace(eps)
 				if momentum > 0 {
 					buf := st["momentum_buffer"]
 					buf.MulScalarInPlace(momentum)
