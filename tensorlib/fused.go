@@ -124,14 +124,13 @@ func (t *Tensor) AddcdivInPlace(b, c *Tensor, value float64) *Tensor {
 // checkFusedShapes panics with an *Error naming op unless the operands
 // broadcast to t's shape (the output of an in-place op keeps t's shape).
 func checkFusedShapes(op string, t *Tensor, operands ...*Tensor) {
-	shapes := [][]int{t.shape}
-	out := t.shape
-	for _, o := range operands {
-		shapes = append(shapes, o.shape)
-	}
 	for _, o := range operands {
 		if !broadcastsTo(o.shape, t.shape) {
-			failShapes(op, shapes, "output with shape %s doesn't match the broadcast shape of the operands", shapeString(out))
+			shapes := [][]int{t.shape}
+			for _, o := range operands {
+				shapes = append(shapes, o.shape)
+			}
+			failShapes(op, shapes, "output with shape %s doesn't match the broadcast shape of the operands", shapeString(t.shape))
 		}
 	}
 }
