@@ -3,6 +3,9 @@ package tensorlib
 // In-place ops, named …InPlace (PyTorch's trailing underscore). Each bumps the
 // storage's version counter, so a tensor saved for backward and modified
 // afterwards is reported by Backward instead of giving a wrong gradient.
+// Arithmetic on contiguous float tensors outside autograd runs as one
+// kernel pass over t's own storage (inplace_fast.go); the rest computes out
+// of place and copies the result in.
 
 // inPlace computes compute(t) out of place and writes the result into t.
 func (t *Tensor) inPlace(op string, compute func(x *Tensor) *Tensor) *Tensor {
@@ -46,32 +49,66 @@ func (t *Tensor) inPlace(op string, compute func(x *Tensor) *Tensor) *Tensor {
 
 // AddInPlace adds b to t in place and returns t.
 func (t *Tensor) AddInPlace(b *Tensor) *Tensor {
+	if t.inPlaceBinaryFast(binAdd, b) {
+		return t
+	}
 	return t.inPlace("AddInPlace", func(x *Tensor) *Tensor { return x.Add(b) })
 }
 
 // SubInPlace subtracts b from t in place.
 func (t *Tensor) SubInPlace(b *Tensor) *Tensor {
+	if t.inPlaceBinaryFast(binSub, b) {
+		return t
+	}
 	return t.inPlace("SubInPlace", func(x *Tensor) *Tensor { return x.Sub(b) })
 }
 
 // MulInPlace multiplies t by b in place.
 func (t *Tensor) MulInPlace(b *Tensor) *Tensor {
+	if t.inPlaceBinaryFast(binMul, b) {
+		return t
+	}
 	return t.inPlace("MulInPlace", func(x *Tensor) *Tensor { return x.Mul(b) })
 }
 
 // DivInPlace divides t by b in place.
 func (t *Tensor) DivInPlace(b *Tensor) *Tensor {
+	if t.inPlaceBinaryFast(binDiv, b) {
+		return t
+	}
 	return t.inPlace("DivInPlace", func(x *Tensor) *Tensor { return x.Div(b) })
 }
 
 // AddScalarInPlace adds s to t in place.
 func (t *Tensor) AddScalarInPlace(s float64) *Tensor {
+	if t.inPlaceScalarFast(binAdd, s) {
+		return t
+	}
 	return t.inPlace("AddScalarInPlace", func(x *Tensor) *Tensor { return x.AddScalar(s) })
 }
 
 // MulScalarInPlace multiplies t by s in place.
 func (t *Tensor) MulScalarInPlace(s float64) *Tensor {
+	if t.inPlaceScalarFast(binMul, s) {
+		return t
+	}
 	return t.inPlace("MulScalarInPlace", func(x *Tensor) *Tensor { return x.MulScalar(s) })
+}
+
+// DivScalarInPlace divides t by s in place (PyTorch's div_ with a number).
+func (t *Tensor) DivScalarInPlace(s float64) *Tensor {
+	if t.inPlaceScalarFast(binDiv, s) {
+		return t
+	}
+	return t.inPlace("DivScalarInPlace", func(x *Tensor) *Tensor { return x.DivScalar(s) })
+}
+
+// SqrtInPlace replaces t by its square root in place (PyTorch's sqrt_).
+func (t *Tensor) SqrtInPlace() *Tensor {
+	if t.inPlaceUnaryFast(unSqrt) {
+		return t
+	}
+	return t.inPlace("SqrtInPlace", func(x *Tensor) *Tensor { return x.Sqrt() })
 }
 
 // ClampInPlace clamps t to [lo, hi] in place.
@@ -116,6 +153,9 @@ func overwritten(r, x *Tensor, name string) *Tensor {
 
 // FillInPlace sets every element of t to v.
 func (t *Tensor) FillInPlace(v float64) *Tensor {
+	if t.inPlaceFillFast(v) {
+		return t
+	}
 	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor {
 		return overwritten(scalarTensor(v, x.dtype), x, "FillBackward2")
 	})
@@ -123,6 +163,9 @@ func (t *Tensor) FillInPlace(v float64) *Tensor {
 
 // ZeroInPlace sets every element of t to zero (errors name FillInPlace).
 func (t *Tensor) ZeroInPlace() *Tensor {
+	if t.inPlaceFillFast(0) {
+		return t
+	}
 	return t.inPlace("FillInPlace", func(x *Tensor) *Tensor {
 		return overwritten(scalarTensor(0, x.dtype), x, "ZeroBackward0")
 	})

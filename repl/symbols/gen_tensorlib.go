@@ -87,6 +87,7 @@ func init() {
 		"ZerosLike":            reflect.ValueOf(tensorlib.ZerosLike),
 
 		// type definitions
+		"AdamUpdate":      reflect.ValueOf((*tensorlib.AdamUpdate)(nil)),
 		"AvgPoolOptions":  reflect.ValueOf((*tensorlib.AvgPoolOptions)(nil)),
 		"BackwardOptions": reflect.ValueOf((*tensorlib.BackwardOptions)(nil)),
 		"BackwardRun":     reflect.ValueOf((*tensorlib.BackwardRun)(nil)),

@@ -47,7 +47,11 @@ func NewLinear(in, out int, opts ...LinearOptions) *Linear {
 var addmm = tl.Function{
 	Name: "AddmmBackward0",
 	Forward: func(in []*tl.Tensor) *tl.Tensor {
-		return in[1].MatMul(in[2]).Add(in[0])
+		y := in[1].MatMul(in[2])
+		if y.DType() == in[0].DType() {
+			return y.AddInPlace(in[0]) // into the fresh product: no second output
+		}
+		return y.Add(in[0])
 	},
 	Backward: func(in []*tl.Tensor, _, g *tl.Tensor) []*tl.Tensor {
 		bias, x, wt := in[0], in[1], in[2]
@@ -59,10 +63,23 @@ var addmm = tl.Function{
 			grads[1] = g.MatMul(wt.T())
 		}
 		if wt.RequiresGrad() {
-			grads[2] = x.T().MatMul(g)
+			grads[2] = mmMat2Grad(x, g, wt)
 		}
 		return grads
 	},
+}
+
+// mmMat2Grad is the gradient x.T()·g of mat2 in x·mat2, laid out as mat2
+// is (PyTorch's mm_mat2_backward): for a column-major mat2, such as the
+// transposed weight of a Linear layer, it is computed as (g.T()·x).T(), so
+// that the weight's own gradient is contiguous and accumulating it into
+// the weight's .grad is one contiguous pass (the sums are the same
+// products in the same order).
+func mmMat2Grad(x, g, mat2 *tl.Tensor) *tl.Tensor {
+	if st := mat2.Strides(); st[0] == 1 && st[1] == mat2.Size(0) && mat2.Size(1) > 1 {
+		return g.T().MatMul(x).T()
+	}
+	return x.T().MatMul(g)
 }
 
 // Forward applies the layer to x of shape (…, in).

@@ -85,9 +85,9 @@ func (o *Adagrad) Step() {
 				}
 				clr := lr / (1 + float64((step-1)*lrDecay))
 				sum := st["sum"]
-				addcmulInPlace(sum, grad, grad, 1)
-				std := sum.Sqrt().AddScalar(eps)
-				addcdivInPlace(p, grad, std, -clr)
+				sum.AddcmulInPlace(grad, grad, 1)
+				std := sum.Sqrt().AddScalarInPlace(eps)
+				p.AddcdivInPlace(grad, std, -clr)
 			}
 		}
 	})

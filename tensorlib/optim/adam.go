@@ -1,10 +1,6 @@
 package optim
 
-import (
-	"math"
-
-	tl "github.com/gotensor/gt/tensorlib"
-)
+import tl "github.com/gotensor/gt/tensorlib"
 
 // Adam is the Adam optimizer with optional AMSGrad, L2 weight decay and
 // maximization (torch.optim.Adam). Each parameter's state is "step" (a
@@ -131,7 +127,8 @@ func (o *Adam) Step() { adamStep(o.base, false) }
 // parameter is first multiplied by 1 - lr·weight_decay.
 func (o *AdamW) Step() { adamStep(o.base, true) }
 
-// adamStep is Adam's and AdamW's update, op for op:
+// adamStep is Adam's and AdamW's update (the elementwise part is
+// tl.AdamUpdate, one pass over each parameter), op for op:
 //
 //	step += 1
 //	p *= 1 - lr·wd (AdamW) or grad += wd·p (Adam)
@@ -159,29 +156,15 @@ func adamStep(b *base, decoupled bool) {
 				if amsgrad && st["max_exp_avg_sq"] == nil {
 					st["max_exp_avg_sq"] = tl.ZerosLike(p)
 				}
-				grad := gradOf(p, maximize)
-				expAvg, expAvgSq := st["exp_avg"], st["exp_avg_sq"]
-				step := stepCount(st)
-				if decoupled {
-					p.MulScalarInPlace(1 - lr*wd)
-				} else if wd != 0 {
-					grad = addScaled(grad, p, wd)
-				}
-				expAvg.MulScalarInPlace(beta1)
-				addScaledInPlace(expAvg, grad, 1-beta1)
-				expAvgSq.MulScalarInPlace(beta2)
-				addcmulInPlace(expAvgSq, grad, grad, 1-beta2)
-				bc1 := 1 - math.Pow(beta1, step)
-				bc2 := 1 - math.Pow(beta2, step)
-				stepSize := lr / bc1
-				bc2Sqrt := math.Sqrt(bc2)
-				v := expAvgSq
+				var vmax *tl.Tensor
 				if amsgrad {
-					v = st["max_exp_avg_sq"]
-					maximumInPlace(v, expAvgSq)
+					vmax = st["max_exp_avg_sq"]
 				}
-				denom := v.Sqrt().DivScalar(bc2Sqrt).AddScalar(eps)
-				addcdivInPlace(p, expAvg, denom, -stepSize)
+				step := stepCount(st)
+				tl.AdamUpdate{
+					LR: lr, Beta1: beta1, Beta2: beta2, Eps: eps, WeightDecay: wd,
+					Decoupled: decoupled, Maximize: maximize, Step: step,
+				}.ApplyInPlace(p, p.Grad(), st["exp_avg"], st["exp_avg_sq"], vmax)
 			}
 		}
 	})

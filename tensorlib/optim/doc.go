@@ -75,8 +75,9 @@
 // in the parameters' dtype. PyTorch 1.13's CPU kernels (Debian's AVX2
 // build, which wrote the golden files) round a.add(b, alpha=α) and
 // addcmul's a + (v·b)·c once, as fused multiply-adds; for float32 the
-// optimizers do the same (they add in float64, where the product is exact,
-// and round once), so Adam, AdamW, RMSprop and Adagrad reproduce PyTorch's
+// optimizers do the same through tensorlib's fused in-place ops
+// (AddScaledInPlace, AddcmulInPlace, AddcdivInPlace: one pass each, no
+// temporaries), so Adam, AdamW, RMSprop and Adagrad reproduce PyTorch's
 // float32 parameters and state bit for bit. SGD's final update
 // p.add_(d, alpha=-lr) is the exception: it is p + float32(-lr)·d rounded
 // twice, p.AddInPlace(d.MulScalar(-lr)), the formula that reproduces the

@@ -103,24 +103,24 @@ func (o *RMSprop) Step() {
 				}
 				sq := st["square_avg"]
 				sq.MulScalarInPlace(alpha)
-				addcmulInPlace(sq, grad, grad, 1-alpha)
+				sq.AddcmulInPlace(grad, grad, 1-alpha)
 				var avg *tl.Tensor
 				if centered {
 					ga := st["grad_avg"]
 					ga.MulScalarInPlace(alpha)
-					addScaledInPlace(ga, grad, 1-alpha)
-					avg = addcmul(sq, ga, ga, -1).Sqrt()
+					ga.AddScaledInPlace(grad, 1-alpha)
+					avg = sq.Clone().AddcmulInPlace(ga, ga, -1).SqrtInPlace()
 				} else {
 					avg = sq.Sqrt()
 				}
-				avg = avg.AddScalar(eps)
+				avg.AddScalarInPlace(eps)
 				if momentum > 0 {
 					buf := st["momentum_buffer"]
 					buf.MulScalarInPlace(momentum)
-					addcdivInPlace(buf, grad, avg, 1)
-					addScaledInPlace(p, buf, -lr)
+					buf.AddcdivInPlace(grad, avg, 1)
+					p.AddScaledInPlace(buf, -lr)
 				} else {
-					addcdivInPlace(p, grad, avg, -lr)
+					p.AddcdivInPlace(grad, avg, -lr)
 				}
 			}
 		}

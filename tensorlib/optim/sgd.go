@@ -87,7 +87,7 @@ func (o *SGD) Step() {
 						st["momentum_buffer"] = buf
 					} else {
 						buf.MulScalarInPlace(momentum)
-						addScaledInPlace(buf, d, 1-dampening)
+						buf.AddScaledInPlace(d, 1-dampening)
 					}
 					if nesterov {
 						d = addScaled(d, buf, momentum)
