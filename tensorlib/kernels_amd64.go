@@ -188,6 +188,9 @@ func sumBlock64F32(acc, x *float32, steps int)
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		installSIMD(&kern32, &kern64)
+		if hasAVX512Unary {
+			installAVX512(&kern32)
+		}
 		sumBlock64 = func(acc *[64]float32, x []float32, steps int) {
 			if steps > 0 {
 				sumBlock64F32(&acc[0], &x[:64*steps][0], steps)

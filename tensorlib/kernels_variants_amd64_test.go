@@ -1,0 +1,237 @@
+//go:build amd64
+
+package tensorlib
+
+import (
+	"math"
+	"math/rand"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// Tests that run every variant of the float32 unary kernels this CPU
+// supports (AVX-512, AVX2, pure Go) side by side: AVX-512 against AVX2 bit
+// for bit, NaN payloads included, and each against float64 math within
+// the op's error bound (unaryRefs).
+
+// unaryVariant is one implementation of a unary op.
+type unaryVariant struct {
+	name string
+	f    func(d, s []float32)
+}
+
+// unaryVariants returns the implementations of op this CPU can run; the
+// first is the AVX2 kernel where there is one, the reference the others
+// must match bit for bit (avx512 names the AVX-512 one, if any).
+func unaryVariants(t *testing.T, op unOp) (vs []unaryVariant, avx2, avx512 func(d, s []float32)) {
+	if hasSIMD {
+		f2 := map[unOp]unAsm{unExp: expF32, unLog: logF32, unTanh: tanhF32, unSigmoid: sigmoidF32}[op]
+		avx2 = unaryAsm(f2)
+		vs = append(vs, unaryVariant{"avx2", avx2})
+	}
+	if hasSIMD && hasAVX512Unary {
+		avx512 = unaryAnyN(avx512Unary[op])
+		vs = append(vs, unaryVariant{"avx512", avx512})
+	}
+	vs = append(vs, unaryVariant{"go", goKernels[float32]().un[op]})
+	return vs, avx2, avx512
+}
+
+// transcendentalInputs adds to unaryInputs the values around each
+// kernel's branch points and limits, one ulp either side: exp's clamps
+// and overflow/underflow thresholds, the subnormal and normal limits,
+// tanh's 0.625 switch, sigmoid's saturation, and NaNs with payloads.
+func transcendentalInputs(rng *rand.Rand, n int) []float32 {
+	in := unaryInputs(rng, 0)
+	edges := []float32{0.625, 88.8, 88.72284, 88.7, 89, -87.33655, -103.97, -104, -104.1, -150,
+		0x1p-126, 0x1p-149, 0x1p-127, 1, 2, 0.5, 0.70710677, 1.4142135, 44.4, 44.36142, 9.010913, 16.635532, 0.0001, 1e-20,
+		3.4028235e38, 1e30, 20, 8.3177662, 17.328679}
+	for _, e := range edges {
+		for _, v := range []float32{e, -e} {
+			b := math.Float32bits(v)
+			for d := uint32(0); d < 3; d++ {
+				in = append(in, math.Float32frombits(b+d), math.Float32frombits(b-d))
+			}
+		}
+	}
+	for _, nan := range []uint32{0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001, 0x7fc12345, 0xffbfffff} {
+		in = append(in, math.Float32frombits(nan))
+	}
+	for len(in) < n {
+		switch rng.Intn(4) {
+		case 0:
+			in = append(in, math.Float32frombits(rng.Uint32()))
+		case 1:
+			in = append(in, math.Float32frombits(rng.Uint32()&0x807fffff)) // ±subnormal or ±0
+		case 2:
+			in = append(in, float32(rng.NormFloat64()*4))
+		default:
+			in = append(in, float32((rng.Float64()*2-1)*120))
+		}
+	}
+	rng.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+	return in
+}
+
+// TestUnaryVariants checks exp, log, tanh and sigmoid: AVX-512 against
+// AVX2 bit for bit on every length up to 100 and long rows at unaligned
+// starts, in place and without writing past the row; and every variant
+// against float64 math within the op's bound.
+func TestUnaryVariants(t *testing.T) {
+	if !hasSIMD || !hasAVX512Unary {
+		t.Logf("AVX2 %v, AVX-512 %v: only the variants this CPU runs are compared", hasSIMD, hasAVX512Unary)
+	}
+	rng := rand.New(rand.NewSource(21))
+	in := transcendentalInputs(rng, 1<<16)
+	for _, r := range unaryRefs {
+		if r.op != unExp && r.op != unLog && r.op != unTanh && r.op != unSigmoid {
+			continue
+		}
+		vs, avx2, avx512 := unaryVariants(t, r.op)
+		if avx2 != nil && avx512 != nil {
+			const guard = 7
+			sentinel := math.Float32frombits(0x7fa5a5a5)
+			lengths := []int{}
+			for n := 0; n <= 100; n++ {
+				lengths = append(lengths, n)
+			}
+			lengths = append(lengths, 1000, 4099, len(in)-5)
+			for _, n := range lengths {
+				for _, off := range []int{0, 1, 3, 15} {
+					src := make([]float32, n+off)[off:]
+					copy(src, in[rng.Intn(len(in)-n+1):])
+					want := make([]float32, n)
+					avx2(want, src)
+					got := make([]float32, n+off+guard)[off:]
+					for i := range got {
+						got[i] = sentinel
+					}
+					avx512(got[:n], src)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s n=%d off=%d: avx512(%v = %#x) = %#x, avx2 %#x", r.name, n, off, src[i], math.Float32bits(src[i]), math.Float32bits(got[i]), math.Float32bits(want[i]))
+						}
+					}
+					for i := n; i < n+guard; i++ {
+						if math.Float32bits(got[i]) != math.Float32bits(sentinel) {
+							t.Fatalf("%s n=%d off=%d: wrote [%d] past the row", r.name, n, off, i)
+						}
+					}
+					// In place.
+					avx512(src, src)
+					for i := range want {
+						if math.Float32bits(src[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s in place n=%d off=%d: [%d] = %#x, avx2 %#x", r.name, n, off, i, math.Float32bits(src[i]), math.Float32bits(want[i]))
+						}
+					}
+				}
+			}
+		}
+		out := make([]float32, len(in))
+		for _, v := range vs {
+			v.f(out, in)
+			bound := r.ulps
+			if v.name == "go" {
+				bound = 0.501 // float64 math rounded once
+			}
+			worst, at := 0.0, float32(0)
+			for i, x := range in {
+				if d := ulps(out[i], r.f(float64(x))); d > worst {
+					worst, at = d, x
+				}
+			}
+			if worst > bound {
+				t.Errorf("%s %s: error %.3f ulp at %v (%#x), above %.3f", v.name, r.name, worst, at, math.Float32bits(at), bound)
+			}
+		}
+	}
+}
+
+// TestUnaryAVX512Exhaustive compares the AVX-512 exp, log, tanh and
+// sigmoid with the AVX2 ones bit for bit on all 2³² float32 inputs. It
+// takes about a minute, so it runs only with GT_EXHAUSTIVE=1 set.
+func TestUnaryAVX512Exhaustive(t *testing.T) {
+	if os.Getenv("GT_EXHAUSTIVE") == "" {
+		t.Skip("set GT_EXHAUSTIVE=1 to compare all 2³² inputs")
+	}
+	if !hasSIMD || !hasAVX512Unary {
+		t.Skip("needs AVX2 and AVX-512")
+	}
+	for _, r := range unaryRefs {
+		if r.op != unExp && r.op != unLog && r.op != unTanh && r.op != unSigmoid {
+			continue
+		}
+		_, avx2, avx512 := unaryVariants(t, r.op)
+		const chunk = 1 << 20
+		workers := runtime.GOMAXPROCS(0)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		mismatches := 0
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				in, a, b := make([]float32, chunk), make([]float32, chunk), make([]float32, chunk)
+				for base := uint64(w) * chunk; base < 1<<32; base += uint64(workers) * chunk {
+					for i := range in {
+						in[i] = math.Float32frombits(uint32(base) + uint32(i))
+					}
+					avx2(a, in)
+					avx512(b, in)
+					for i := range a {
+						if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+							mu.Lock()
+							if mismatches < 10 {
+								t.Errorf("%s(%#x): avx512 %#x, avx2 %#x", r.name, math.Float32bits(in[i]), math.Float32bits(b[i]), math.Float32bits(a[i]))
+							}
+							mismatches++
+							mu.Unlock()
+						}
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		if mismatches > 0 {
+			t.Errorf("%s: %d of 2³² inputs differ", r.name, mismatches)
+		}
+	}
+}
+
+// BenchmarkUnaryVariants times each variant of exp, log, tanh and sigmoid
+// on 16M float32 values (far beyond the caches) on one thread, so that
+// the AVX2 and AVX-512 kernels can be compared in the same run:
+//
+//	go test ./tensorlib -run X -bench UnaryVariants -cpu 1 -count 5
+func BenchmarkUnaryVariants(b *testing.B) {
+	const n = 1 << 24
+	rng := rand.New(rand.NewSource(22))
+	src, dst := make([]float32, n), make([]float32, n)
+	for i := range src {
+		src[i] = float32(rng.NormFloat64())
+	}
+	for _, r := range unaryRefs {
+		if r.op != unExp && r.op != unLog && r.op != unTanh && r.op != unSigmoid {
+			continue
+		}
+		vs, _, _ := unaryVariants(nil, r.op)
+		for _, v := range vs {
+			if v.name == "go" {
+				continue
+			}
+			b.Run(r.name+"/"+v.name, func(b *testing.B) {
+				in := src
+				if r.op == unLog {
+					in = make([]float32, n)
+					absF32(&in[0], &src[0], n)
+				}
+				b.SetBytes(8 * n)
+				for b.Loop() {
+					v.f(dst, in)
+				}
+			})
+		}
+	}
+}
