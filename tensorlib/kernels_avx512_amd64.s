@@ -256,23 +256,40 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 	VDIVPS Z2, Z1, Z1 \
 	VADDPS Z1, Z4, Z0
 
-// UNARY_Z loops over n elements, 16 at a time, applying BODY to Z0; the
-// last n%16 go through the mask K1.
-#define UNARY_Z(INIT, BODY) \
+// UNARY_Z loops over n elements, applying BODY to Z0: 32 at a time (two
+// vectors one after the other: fewer loop instructions competing with
+// BODY's for the vector ports), then 16, then the last n%16 through the
+// mask K1. STORE stores a full vector; HEAD, run first, may process a
+// few elements itself (NT_HEAD); FENCE ends the stores.
+#define UNARY_Z(INIT, BODY, HEAD, STORE, FENCE) \
 	MOVQ dst+0(FP), DI \
 	MOVQ src+8(FP), SI \
 	MOVQ n+16(FP), CX \
 	INIT \
+	HEAD(BODY) \
+	SUBQ $32, CX \
+	JB   one \
 loop: \
+	VMOVUPS (SI), Z0 \
+	BODY \
+	STORE Z0, (DI) \
+	VMOVUPS 64(SI), Z0 \
+	BODY \
+	STORE Z0, 64(DI) \
+	ADDQ $128, SI \
+	ADDQ $128, DI \
+	SUBQ $32, CX \
+	JAE  loop \
+one: \
+	ADDQ $32, CX \
 	CMPQ CX, $16 \
 	JB   tail \
 	VMOVUPS (SI), Z0 \
 	BODY \
-	VMOVUPS Z0, (DI) \
+	STORE Z0, (DI) \
 	ADDQ $64, SI \
 	ADDQ $64, DI \
 	SUBQ $16, CX \
-	JMP  loop \
 tail: \
 	TESTQ CX, CX \
 	JZ   done \
@@ -284,21 +301,71 @@ tail: \
 	BODY \
 	VMOVUPS Z0, K1, (DI) \
 done: \
+	FENCE \
 	VZEROUPPER \
 	RET
 
+#define NOHEAD(BODY)
+#define NOFENCE
+
+// NT_HEAD processes the elements before dst's first 64-byte boundary (at
+// most n) through a mask, so that the loop's non-temporal stores
+// (VMOVNTPS) are aligned; float32 pointers are 4-byte aligned.
+#define NT_HEAD(BODY) \
+	MOVQ DI, BX \
+	NEGQ BX \
+	ANDQ $63, BX \
+	SHRQ $2, BX \
+	CMPQ BX, CX \
+	CMOVQHI CX, BX \
+	TESTQ BX, BX \
+	JZ   aligned \
+	SUBQ BX, CX \
+	MOVQ CX, DX \
+	MOVQ BX, CX \
+	MOVL $1, AX \
+	SHLL CX, AX \
+	DECL AX \
+	KMOVW AX, K1 \
+	MOVQ DX, CX \
+	VMOVUPS.Z (SI), K1, Z0 \
+	BODY \
+	VMOVUPS Z0, K1, (DI) \
+	LEAQ (SI)(BX*4), SI \
+	LEAQ (DI)(BX*4), DI \
+aligned:
+
 // func expF32AVX512(dst, src *float32, n int)
 TEXT ·expF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(EXP_INIT, EXP_Z)
+	UNARY_Z(EXP_INIT, EXP_Z, NOHEAD, VMOVUPS, NOFENCE)
 
 // func logF32AVX512(dst, src *float32, n int)
 TEXT ·logF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(LOG_INIT, LOG_Z)
+	UNARY_Z(LOG_INIT, LOG_Z, NOHEAD, VMOVUPS, NOFENCE)
 
 // func tanhF32AVX512(dst, src *float32, n int)
 TEXT ·tanhF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(TANH_INIT, TANH_Z)
+	UNARY_Z(TANH_INIT, TANH_Z, NOHEAD, VMOVUPS, NOFENCE)
 
 // func sigmoidF32AVX512(dst, src *float32, n int)
 TEXT ·sigmoidF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(SIGMOID_INIT, SIGMOID_Z)
+	UNARY_Z(SIGMOID_INIT, SIGMOID_Z, NOHEAD, VMOVUPS, NOFENCE)
+
+// The same with non-temporal stores, for outputs far beyond the caches:
+// they spare reading dst's lines before writing them.
+
+// func expF32AVX512NT(dst, src *float32, n int)
+TEXT ·expF32AVX512NT(SB), NOSPLIT, $0-24
+	UNARY_Z(EXP_INIT, EXP_Z, NT_HEAD, VMOVNTPS, SFENCE)
+
+// func logF32AVX512NT(dst, src *float32, n int)
+TEXT ·logF32AVX512NT(SB), NOSPLIT, $0-24
+	UNARY_Z(LOG_INIT, LOG_Z, NT_HEAD, VMOVNTPS, SFENCE)
+
+// func tanhF32AVX512NT(dst, src *float32, n int)
+TEXT ·tanhF32AVX512NT(SB), NOSPLIT, $0-24
+	UNARY_Z(TANH_INIT, TANH_Z, NT_HEAD, VMOVNTPS, SFENCE)
+
+// func sigmoidF32AVX512NT(dst, src *float32, n int)
+TEXT ·sigmoidF32AVX512NT(SB), NOSPLIT, $0-24
+	UNARY_Z(SIGMOID_INIT, SIGMOID_Z, NT_HEAD, VMOVNTPS, SFENCE)

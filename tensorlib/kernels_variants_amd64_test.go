@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // Tests that run every variant of the float32 unary kernels this CPU
@@ -22,21 +23,29 @@ type unaryVariant struct {
 	f    func(d, s []float32)
 }
 
-// unaryVariants returns the implementations of op this CPU can run; the
-// first is the AVX2 kernel where there is one, the reference the others
-// must match bit for bit (avx512 names the AVX-512 one, if any).
-func unaryVariants(t *testing.T, op unOp) (vs []unaryVariant, avx2, avx512 func(d, s []float32)) {
+// unaryVariants returns the implementations of op this CPU can run, and
+// separately the AVX2 kernel, the reference the AVX-512 ones (bitwise:
+// those but "go") must match bit for bit, and the AVX-512 one with
+// ordinary stores (nil where the CPU lacks AVX2 or AVX-512).
+func unaryVariants(op unOp) (vs []unaryVariant, avx2, avx512 func(d, s []float32)) {
 	if hasSIMD {
 		f2 := map[unOp]unAsm{unExp: expF32, unLog: logF32, unTanh: tanhF32, unSigmoid: sigmoidF32}[op]
 		avx2 = unaryAsm(f2)
 		vs = append(vs, unaryVariant{"avx2", avx2})
 	}
 	if hasSIMD && hasAVX512Unary {
-		avx512 = unaryAnyN(avx512Unary[op])
-		vs = append(vs, unaryVariant{"avx512", avx512})
+		avx512 = unaryAnyN(avx512Unary[op][0])
+		vs = append(vs, unaryVariant{"avx512", avx512}, unaryVariant{"avx512nt", unaryAnyN(avx512Unary[op][1])})
 	}
 	vs = append(vs, unaryVariant{"go", goKernels[float32]().un[op]})
 	return vs, avx2, avx512
+}
+
+// aligned64 returns n float32s starting at a 64-byte boundary.
+func aligned64(n int) []float32 {
+	b := make([]float32, n+16)
+	skip := int((64-uintptr(unsafe.Pointer(&b[0]))%64)%64) / 4
+	return b[skip : skip+n : skip+n]
 }
 
 // transcendentalInputs adds to unaryInputs the values around each
@@ -89,8 +98,12 @@ func TestUnaryVariants(t *testing.T) {
 		if r.op != unExp && r.op != unLog && r.op != unTanh && r.op != unSigmoid {
 			continue
 		}
-		vs, avx2, avx512 := unaryVariants(t, r.op)
-		if avx2 != nil && avx512 != nil {
+		vs, avx2, _ := unaryVariants(r.op)
+		for _, v := range vs {
+			if avx2 == nil || v.name == "go" || v.name == "avx2" {
+				continue
+			}
+			f := v.f
 			const guard = 7
 			sentinel := math.Float32frombits(0x7fa5a5a5)
 			lengths := []int{}
@@ -99,31 +112,34 @@ func TestUnaryVariants(t *testing.T) {
 			}
 			lengths = append(lengths, 1000, 4099, len(in)-5)
 			for _, n := range lengths {
-				for _, off := range []int{0, 1, 3, 15} {
-					src := make([]float32, n+off)[off:]
+				// Every start within a 64-byte line, for dst and src.
+				for off := 0; off < 16; off++ {
+					soff := (off * 7) % 16
+					src := aligned64(n + soff)[soff:]
 					copy(src, in[rng.Intn(len(in)-n+1):])
 					want := make([]float32, n)
 					avx2(want, src)
-					got := make([]float32, n+off+guard)[off:]
-					for i := range got {
-						got[i] = sentinel
+					buf := aligned64(guard + n + off + guard)
+					for i := range buf {
+						buf[i] = sentinel
 					}
-					avx512(got[:n], src)
+					got := buf[guard+off : guard+off+n]
+					f(got, src)
 					for i := range want {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("%s n=%d off=%d: avx512(%v = %#x) = %#x, avx2 %#x", r.name, n, off, src[i], math.Float32bits(src[i]), math.Float32bits(got[i]), math.Float32bits(want[i]))
+							t.Fatalf("%s %s n=%d off=%d: (%v = %#x) = %#x, avx2 %#x", v.name, r.name, n, off, src[i], math.Float32bits(src[i]), math.Float32bits(got[i]), math.Float32bits(want[i]))
 						}
 					}
-					for i := n; i < n+guard; i++ {
-						if math.Float32bits(got[i]) != math.Float32bits(sentinel) {
-							t.Fatalf("%s n=%d off=%d: wrote [%d] past the row", r.name, n, off, i)
+					for i, x := range buf {
+						if (i < guard+off || i >= guard+off+n) && math.Float32bits(x) != math.Float32bits(sentinel) {
+							t.Fatalf("%s %s n=%d off=%d: wrote [%d] outside the row", v.name, r.name, n, off, i-guard-off)
 						}
 					}
 					// In place.
-					avx512(src, src)
+					f(src, src)
 					for i := range want {
 						if math.Float32bits(src[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("%s in place n=%d off=%d: [%d] = %#x, avx2 %#x", r.name, n, off, i, math.Float32bits(src[i]), math.Float32bits(want[i]))
+							t.Fatalf("%s %s in place n=%d off=%d: [%d] = %#x, avx2 %#x", v.name, r.name, n, off, i, math.Float32bits(src[i]), math.Float32bits(want[i]))
 						}
 					}
 				}
@@ -163,7 +179,7 @@ func TestUnaryAVX512Exhaustive(t *testing.T) {
 		if r.op != unExp && r.op != unLog && r.op != unTanh && r.op != unSigmoid {
 			continue
 		}
-		_, avx2, avx512 := unaryVariants(t, r.op)
+		_, avx2, avx512 := unaryVariants(r.op)
 		const chunk = 1 << 20
 		workers := runtime.GOMAXPROCS(0)
 		var wg sync.WaitGroup
@@ -200,38 +216,45 @@ func TestUnaryAVX512Exhaustive(t *testing.T) {
 	}
 }
 
-// BenchmarkUnaryVariants times each variant of exp, log, tanh and sigmoid
-// on 16M float32 values (far beyond the caches) on one thread, so that
-// the AVX2 and AVX-512 kernels can be compared in the same run:
+// BenchmarkUnaryVariants times each SIMD variant of exp, log, tanh and
+// sigmoid on one thread, on 16M float32 values (mem: far beyond the
+// caches, the bench tool's size) and on 8K (l2: what the kernels compute
+// when memory is not the limit), so that the AVX2 and AVX-512 kernels
+// can be compared in the same run:
 //
 //	go test ./tensorlib -run X -bench UnaryVariants -cpu 1 -count 5
 func BenchmarkUnaryVariants(b *testing.B) {
-	const n = 1 << 24
 	rng := rand.New(rand.NewSource(22))
-	src, dst := make([]float32, n), make([]float32, n)
-	for i := range src {
-		src[i] = float32(rng.NormFloat64())
-	}
-	for _, r := range unaryRefs {
-		if r.op != unExp && r.op != unLog && r.op != unTanh && r.op != unSigmoid {
-			continue
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"mem", 1 << 24}, {"l2", 1 << 13}} {
+		n := size.n
+		src, abs, dst := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range src {
+			src[i] = float32(rng.NormFloat64())
+			abs[i] = float32(math.Abs(float64(src[i])))
 		}
-		vs, _, _ := unaryVariants(nil, r.op)
-		for _, v := range vs {
-			if v.name == "go" {
+		for _, r := range unaryRefs {
+			if r.op != unExp && r.op != unLog && r.op != unTanh && r.op != unSigmoid {
 				continue
 			}
-			b.Run(r.name+"/"+v.name, func(b *testing.B) {
-				in := src
-				if r.op == unLog {
-					in = make([]float32, n)
-					absF32(&in[0], &src[0], n)
+			vs, _, _ := unaryVariants(r.op)
+			for _, v := range vs {
+				if v.name == "go" {
+					continue
 				}
-				b.SetBytes(8 * n)
-				for b.Loop() {
-					v.f(dst, in)
-				}
-			})
+				b.Run(size.name+"/"+r.name+"/"+v.name, func(b *testing.B) {
+					in := src
+					if r.op == unLog {
+						in = abs
+					}
+					b.SetBytes(int64(8 * n))
+					for b.Loop() {
+						v.f(dst, in)
+					}
+				})
+			}
 		}
 	}
 }
