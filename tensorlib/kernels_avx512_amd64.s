@@ -115,26 +115,34 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 	VBROADCASTSS z_expP5<>(SB), Z26 \
 	VBROADCASTSS z_one<>(SB), Z27
 
-// EXP_Z sets Z0 = e^Z0 (clobbers Z1-Z3; constants of EXP_INIT), EXP_PS's
-// operations: clamp, n = round(x·log2 e), r = x - n·ln 2 in two steps,
-// p = e^r by the degree-5 polynomial, then p·2^n rounded once.
-#define EXP_Z \
-	VMAXPS Z0, Z16, Z0 \
-	VMINPS Z0, Z17, Z0 \
-	VMULPS Z18, Z0, Z1 \
+// EXP_Z sets X = e^X (clobbers Z1-Z3; constants of EXP_INIT), EXP_PS's
+// operations: clamp to [-104, 88.8] (EXP_LO, EXP_HI), n = round(x·log2 e),
+// r = x - n·ln 2 in two steps, p = e^r by the degree-5 polynomial, then
+// p·2^n rounded once (EXP_REST). Where x is known to be >= 0 or <= 0 (or
+// NaN) one clamp changes nothing and tanh and sigmoid leave it out.
+#define EXP_Z(X) \
+	EXP_LO(X) \
+	EXP_HI(X) \
+	EXP_REST(X)
+
+#define EXP_LO(X) VMAXPS X, Z16, X
+#define EXP_HI(X) VMINPS X, Z17, X
+
+#define EXP_REST(X) \
+	VMULPS Z18, X, Z1 \
 	VRNDSCALEPS $0, Z1, Z1 \
-	VFNMADD231PS Z19, Z1, Z0 \
-	VFNMADD231PS Z20, Z1, Z0 \
+	VFNMADD231PS Z19, Z1, X \
+	VFNMADD231PS Z20, Z1, X \
 	VMOVAPS Z21, Z3 \
-	VFMADD213PS Z22, Z0, Z3 \
-	VFMADD213PS Z23, Z0, Z3 \
-	VFMADD213PS Z24, Z0, Z3 \
-	VFMADD213PS Z25, Z0, Z3 \
-	VFMADD213PS Z26, Z0, Z3 \
-	VMULPS Z0, Z0, Z2 \
-	VFMADD213PS Z0, Z2, Z3 \
+	VFMADD213PS Z22, X, Z3 \
+	VFMADD213PS Z23, X, Z3 \
+	VFMADD213PS Z24, X, Z3 \
+	VFMADD213PS Z25, X, Z3 \
+	VFMADD213PS Z26, X, Z3 \
+	VMULPS X, X, Z2 \
+	VFMADD213PS X, Z2, Z3 \
 	VADDPS Z27, Z3, Z3 \
-	VSCALEFPS Z1, Z3, Z0
+	VSCALEFPS Z1, Z3, X
 
 // LOG_INIT loads log's constants: Z8 √½, Z9 1, Z10-Z18 the polynomial,
 // Z19 and Z21 ln 2 in two parts, Z20 -½, Z22 NaN, Z23 -Inf, Z24 +Inf,
@@ -162,9 +170,9 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 // LOG_Z sets Z0 = ln Z0 (clobbers Z1, Z3-Z7, K2), LOG_PS's operations:
 // x = m·2^e with m in [½, 1); where m < √½, e -= 1 and z = (m-1)+m, else
 // z = m-1 (LOG_PS adds m masked to zero, i.e. +0, which changes nothing);
-// the polynomial in z; the special inputs last.
+// the polynomial in z (into Z7); the special inputs last: NaN below 0,
+// -Inf at ±0, and x itself unless x < +Inf (+Inf, NaN).
 #define LOG_Z \
-	VMOVAPS Z0, Z7 \
 	VGETMANTPS $2, Z0, Z4 \
 	VGETEXPPS Z0, Z5 \
 	VADDPS Z9, Z5, Z5 \
@@ -186,13 +194,13 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 	VMULPS Z3, Z1, Z1 \
 	VFMADD231PS Z19, Z5, Z1 \
 	VFMADD231PS Z20, Z3, Z1 \
-	VADDPS Z1, Z6, Z0 \
-	VFMADD231PS Z21, Z5, Z0 \
-	VCMPPS $1, Z25, Z7, K2 \
-	VMOVAPS Z22, K2, Z0 \
-	VCMPPS $0, Z25, Z7, K2 \
-	VMOVAPS Z23, K2, Z0 \
-	VCMPPS $5, Z24, Z7, K2 \
+	VADDPS Z1, Z6, Z7 \
+	VFMADD231PS Z21, Z5, Z7 \
+	VCMPPS $1, Z25, Z0, K2 \
+	VMOVAPS Z22, K2, Z7 \
+	VCMPPS $0, Z25, Z0, K2 \
+	VMOVAPS Z23, K2, Z7 \
+	VCMPPS $1, Z24, Z0, K2 \
 	VMOVAPS Z7, K2, Z0
 
 // TANH_INIT loads exp's constants and tanh's: Z11-Z15 the polynomial,
@@ -208,17 +216,17 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 	VBROADCASTSS z_two<>(SB), Z29 \
 	VBROADCASTSS z_c0625<>(SB), Z30
 
-// TANH_Z sets Z0 = tanh Z0 (clobbers Z1-Z3, Z8-Z10, K2), TANH_PS's
-// operations: a = |x|, 1 - 2/(e^(2a)+1) where 0.625 < a, else the odd
-// polynomial, and x's sign put back.
+// TANH_Z sets Z0 = tanh Z0 (clobbers Z1-Z4, Z8, K2), TANH_PS's operations:
+// a = |x|, 1 - 2/(e^(2a)+1) where 0.625 < a (written over the polynomial
+// by a masked subtraction), else the odd polynomial, and x's sign put
+// back: Z0 = r | (x &^ absMask), VPTERNLOGD's table 0xdc.
 #define TANH_Z \
 	VPANDD Z28, Z0, Z8 \
-	VPXORD Z8, Z0, Z9 \
-	VADDPS Z8, Z8, Z0 \
-	EXP_Z \
-	VADDPS Z27, Z0, Z0 \
-	VDIVPS Z0, Z29, Z0 \
-	VSUBPS Z0, Z27, Z10 \
+	VADDPS Z8, Z8, Z4 \
+	EXP_HI(Z4) \
+	EXP_REST(Z4) \
+	VADDPS Z27, Z4, Z4 \
+	VDIVPS Z4, Z29, Z4 \
 	VMULPS Z8, Z8, Z1 \
 	VMOVAPS Z11, Z3 \
 	VFMADD213PS Z12, Z1, Z3 \
@@ -228,8 +236,8 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 	VMULPS Z1, Z3, Z3 \
 	VFMADD213PS Z8, Z8, Z3 \
 	VCMPPS $1, Z8, Z30, K2 \
-	VMOVAPS Z10, K2, Z3 \
-	VPORD Z9, Z3, Z0
+	VSUBPS Z4, Z27, K2, Z3 \
+	VPTERNLOGD $0xdc, Z28, Z3, Z0
 
 // SIGMOID_INIT loads exp's constants and Z29, the sign mask.
 #define SIGMOID_INIT \
@@ -241,15 +249,14 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 // rounding error δ = (1-d)+e, n = e where x's sign bit is set, else 1,
 // and q + (fma(-q, d, n) - q·δ)/d for q = n/d.
 #define SIGMOID_Z \
-	VMOVAPS Z0, Z5 \
-	VPORD Z29, Z0, Z0 \
-	EXP_Z \
-	VADDPS Z27, Z0, Z2 \
+	VPORD Z29, Z0, Z5 \
+	EXP_LO(Z5) \
+	EXP_REST(Z5) \
+	VADDPS Z27, Z5, Z2 \
 	VSUBPS Z2, Z27, Z3 \
-	VADDPS Z0, Z3, Z3 \
-	VPTESTMD Z29, Z5, K2 \
-	VMOVAPS Z27, Z1 \
-	VMOVAPS Z0, K2, Z1 \
+	VADDPS Z5, Z3, Z3 \
+	VPTESTMD Z29, Z0, K2 \
+	VBLENDMPS Z5, Z27, K2, Z1 \
 	VDIVPS Z2, Z1, Z4 \
 	VFNMADD231PS Z4, Z2, Z1 \
 	VFNMADD231PS Z4, Z3, Z1 \
@@ -337,7 +344,7 @@ aligned:
 
 // func expF32AVX512(dst, src *float32, n int)
 TEXT ·expF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(EXP_INIT, EXP_Z, NOHEAD, VMOVUPS, NOFENCE)
+	UNARY_Z(EXP_INIT, EXP_Z(Z0), NOHEAD, VMOVUPS, NOFENCE)
 
 // func logF32AVX512(dst, src *float32, n int)
 TEXT ·logF32AVX512(SB), NOSPLIT, $0-24
@@ -356,7 +363,7 @@ TEXT ·sigmoidF32AVX512(SB), NOSPLIT, $0-24
 
 // func expF32AVX512NT(dst, src *float32, n int)
 TEXT ·expF32AVX512NT(SB), NOSPLIT, $0-24
-	UNARY_Z(EXP_INIT, EXP_Z, NT_HEAD, VMOVNTPS, SFENCE)
+	UNARY_Z(EXP_INIT, EXP_Z(Z0), NT_HEAD, VMOVNTPS, SFENCE)
 
 // func logF32AVX512NT(dst, src *float32, n int)
 TEXT ·logF32AVX512NT(SB), NOSPLIT, $0-24
