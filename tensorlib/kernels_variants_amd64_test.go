@@ -258,3 +258,35 @@ func BenchmarkUnaryVariants(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGradKernels times the activation-gradient row kernels on 16M
+// float32 values on one thread: pure Go, the assembly ones with ordinary
+// stores (kern32) and the big-output ones (kern32.big, non-temporal
+// stores), with add as the memory-bound reference of three streams:
+//
+//	go test ./tensorlib -run X -bench GradKernels -cpu 1 -count 5
+func BenchmarkGradKernels(b *testing.B) {
+	const n = 1 << 24
+	rng := rand.New(rand.NewSource(23))
+	g, out, dst := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range g {
+		g[i], out[i] = float32(rng.NormFloat64()), float32(rng.Float64()*2-0.5)
+	}
+	goK := goKernels[float32]()
+	for _, op := range []struct {
+		name string
+		op   binOp
+	}{{"add", binAdd}, {"relu", binReluGrad}, {"tanh", binTanhGrad}, {"sigmoid", binSigmoidGrad}} {
+		for _, v := range []struct {
+			name string
+			k    *vecKernels[float32]
+		}{{"go", &goK}, {"asm", &kern32}, {"big", kern32.forSize(n)}} {
+			b.Run(op.name+"/"+v.name, func(b *testing.B) {
+				b.SetBytes(12 * n)
+				for b.Loop() {
+					v.k.vv[op.op](dst, g, out)
+				}
+			})
+		}
+	}
+}
