@@ -267,8 +267,9 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 // vectors one after the other: fewer loop instructions competing with
 // BODY's for the vector ports), then 16, then the last n%16 through the
 // mask K1. STORE stores a full vector; HEAD, run first, may process a
-// few elements itself (NT_HEAD); FENCE ends the stores.
-#define UNARY_Z(INIT, BODY, HEAD, STORE, FENCE) \
+// few elements itself (NT_HEAD); PF may prefetch src ahead; FENCE ends
+// the stores.
+#define UNARY_Z(INIT, BODY, HEAD, STORE, PF, FENCE) \
 	MOVQ dst+0(FP), DI \
 	MOVQ src+8(FP), SI \
 	MOVQ n+16(FP), CX \
@@ -277,6 +278,7 @@ GLOBL z_c0625<>(SB), RODATA|NOPTR, $4
 	SUBQ $32, CX \
 	JB   one \
 loop: \
+	PF \
 	VMOVUPS (SI), Z0 \
 	BODY \
 	STORE Z0, (DI) \
@@ -314,6 +316,13 @@ done: \
 
 #define NOHEAD(BODY)
 #define NOFENCE
+#define NOPF
+
+// PF2K prefetches the two lines of src 2 KiB ahead of the loop: with
+// non-temporal stores on one thread that took exp on 16M values from 5.1
+// to 4.8 ms and tanh from 6.6 to 6.0 ms (the hardware prefetcher alone
+// ran dry between the vector work); 1 and 4 KiB did about as well.
+#define PF2K PREFETCHT0 2048(SI); PREFETCHT0 2112(SI)
 
 // NT_HEAD processes the elements before dst's first 64-byte boundary (at
 // most n) through a mask, so that the loop's non-temporal stores
@@ -344,35 +353,36 @@ aligned:
 
 // func expF32AVX512(dst, src *float32, n int)
 TEXT ·expF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(EXP_INIT, EXP_Z(Z0), NOHEAD, VMOVUPS, NOFENCE)
+	UNARY_Z(EXP_INIT, EXP_Z(Z0), NOHEAD, VMOVUPS, NOPF, NOFENCE)
 
 // func logF32AVX512(dst, src *float32, n int)
 TEXT ·logF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(LOG_INIT, LOG_Z, NOHEAD, VMOVUPS, NOFENCE)
+	UNARY_Z(LOG_INIT, LOG_Z, NOHEAD, VMOVUPS, NOPF, NOFENCE)
 
 // func tanhF32AVX512(dst, src *float32, n int)
 TEXT ·tanhF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(TANH_INIT, TANH_Z, NOHEAD, VMOVUPS, NOFENCE)
+	UNARY_Z(TANH_INIT, TANH_Z, NOHEAD, VMOVUPS, NOPF, NOFENCE)
 
 // func sigmoidF32AVX512(dst, src *float32, n int)
 TEXT ·sigmoidF32AVX512(SB), NOSPLIT, $0-24
-	UNARY_Z(SIGMOID_INIT, SIGMOID_Z, NOHEAD, VMOVUPS, NOFENCE)
+	UNARY_Z(SIGMOID_INIT, SIGMOID_Z, NOHEAD, VMOVUPS, NOPF, NOFENCE)
 
 // The same with non-temporal stores, for outputs far beyond the caches:
-// they spare reading dst's lines before writing them.
+// they spare reading dst's lines before writing them (exp on 16M values,
+// one thread: 6.0 ms with ordinary stores, 5.1 without prefetching).
 
 // func expF32AVX512NT(dst, src *float32, n int)
 TEXT ·expF32AVX512NT(SB), NOSPLIT, $0-24
-	UNARY_Z(EXP_INIT, EXP_Z(Z0), NT_HEAD, VMOVNTPS, SFENCE)
+	UNARY_Z(EXP_INIT, EXP_Z(Z0), NT_HEAD, VMOVNTPS, PF2K, SFENCE)
 
 // func logF32AVX512NT(dst, src *float32, n int)
 TEXT ·logF32AVX512NT(SB), NOSPLIT, $0-24
-	UNARY_Z(LOG_INIT, LOG_Z, NT_HEAD, VMOVNTPS, SFENCE)
+	UNARY_Z(LOG_INIT, LOG_Z, NT_HEAD, VMOVNTPS, PF2K, SFENCE)
 
 // func tanhF32AVX512NT(dst, src *float32, n int)
 TEXT ·tanhF32AVX512NT(SB), NOSPLIT, $0-24
-	UNARY_Z(TANH_INIT, TANH_Z, NT_HEAD, VMOVNTPS, SFENCE)
+	UNARY_Z(TANH_INIT, TANH_Z, NT_HEAD, VMOVNTPS, PF2K, SFENCE)
 
 // func sigmoidF32AVX512NT(dst, src *float32, n int)
 TEXT ·sigmoidF32AVX512NT(SB), NOSPLIT, $0-24
-	UNARY_Z(SIGMOID_INIT, SIGMOID_Z, NT_HEAD, VMOVNTPS, SFENCE)
+	UNARY_Z(SIGMOID_INIT, SIGMOID_Z, NT_HEAD, VMOVNTPS, PF2K, SFENCE)
