@@ -20,7 +20,13 @@
 //   - log's split x = m·2^e (m in [½, 1)), done in AVX2 with exponent bit
 //     arithmetic after scaling subnormals by 2^23, is VGETMANTPS and
 //     VGETEXPPS, which give the same m and e for every positive finite x,
-//     subnormals included (other inputs are overwritten at the end).
+//     subnormals included (other inputs are overwritten at the end);
+//   - tanh and sigmoid skip the exp clamp their argument's sign makes a
+//     no-op (2|x| >= 0, -|x| <= 0; NaN passes either), and compute x's
+//     sign, the branch selection and n with bitwise and masked operations
+//     that select the same values (see TANH_Z, SIGMOID_Z).
+// Operands keep their AVX2 positions, so NaN inputs give the same NaN,
+// payload included.
 // Bitwise operations use the AVX512F integer forms (VPANDD, VPORD, ...)
 // so that AVX512F alone suffices.
 //
