@@ -9,8 +9,9 @@ import (
 )
 
 // The AVX2/FMA elementwise kernels of kernels_amd64.s. Binary kernels take
-// n elements of dst, a and b (or the scalar s); unary ones and reluGradF32
-// take n, a multiple of 8, elements (unaryAsm handles the rest). The …NT
+// n elements of dst, a and b (or the scalar s); unary ones and the
+// activation gradients (reluGradF32, ...) take n, a multiple of 8,
+// elements (unaryAsm and gradAsm handle the rest). The …NT
 // versions store with non-temporal stores and need dst aligned to 32
 // bytes (alignedNT peels the head).
 
@@ -76,6 +77,21 @@ func divSVF64(dst, a *float64, s float64, n int)
 
 //go:noescape
 func reluGradF32(dst, grad, out *float32, n int)
+
+//go:noescape
+func tanhGradF32(dst, grad, out *float32, n int)
+
+//go:noescape
+func sigmoidGradF32(dst, grad, out *float32, n int)
+
+//go:noescape
+func reluGradF32NT(dst, grad, out *float32, n int)
+
+//go:noescape
+func tanhGradF32NT(dst, grad, out *float32, n int)
+
+//go:noescape
+func sigmoidGradF32NT(dst, grad, out *float32, n int)
 
 //go:noescape
 func expF32(dst, src *float32, n int)
@@ -188,6 +204,9 @@ func sumBlock64F32(acc, x *float32, steps int)
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		installSIMD(&kern32, &kern64)
+		if hasAVX512Unary {
+			installAVX512(&kern32)
+		}
 		sumBlock64 = func(acc *[64]float32, x []float32, steps int) {
 			if steps > 0 {
 				sumBlock64F32(&acc[0], &x[:64*steps][0], steps)
@@ -252,18 +271,17 @@ func fill32(k, big *vecKernels[float32]) {
 	} {
 		k.sv[op], big.sv[op] = svKernel(vsKernel(f[0])), svKernel(vsAlignedNT(vsKernel(f[0]), vsKernel(f[1])))
 	}
-	goReluGrad := k.vv[binReluGrad]
-	k.vv[binReluGrad] = func(d, g, out []float32) {
-		n := len(d) &^ 7
-		if n > 0 {
-			reluGradF32(&d[0], &g[:n][0], &out[:n][0], n)
-		}
-		goReluGrad(d[n:], g[n:len(d)], out[n:len(d)])
+	for op, f := range map[binOp][2]vvAsm[float32]{
+		binReluGrad: {reluGradF32, reluGradF32NT}, binTanhGrad: {tanhGradF32, tanhGradF32NT},
+		binSigmoidGrad: {sigmoidGradF32, sigmoidGradF32NT},
+	} {
+		goGrad := k.vv[op]
+		k.vv[op], big.vv[op] = gradAsm(f[0], goGrad), alignedNT(gradAsm(f[0], goGrad), gradAsm(f[1], goGrad))
 	}
-	big.vv[binReluGrad] = k.vv[binReluGrad]
 	// The compute-bound functions keep ordinary stores: with non-temporal
 	// ones exp on 16M elements ran 30% slower on one thread (10% faster
-	// on two).
+	// on two). (Their AVX-512 versions, installed over these where the
+	// CPU has AVX-512, are fast enough to gain from them.)
 	for op, f := range map[unOp]unAsm{unExp: expF32, unLog: logF32, unTanh: tanhF32, unSigmoid: sigmoidF32} {
 		k.un[op] = unaryAsm(f)
 		big.un[op] = k.un[op]
@@ -313,6 +331,18 @@ func vsKernel[T float](f vsAsm[T]) func(d, a []T, s T) {
 		if len(d) > 0 {
 			f(&d[0], &a[:len(d)][0], s, len(d))
 		}
+	}
+}
+
+// gradAsm wraps an assembly activation-gradient kernel (multiples of 8
+// elements) as a row kernel, the pure-Go kernel goK doing the last n%8.
+func gradAsm(f vvAsm[float32], goK func(d, g, out []float32)) func(d, g, out []float32) {
+	return func(d, g, out []float32) {
+		n := len(d) &^ 7
+		if n > 0 {
+			f(&d[0], &g[:n][0], &out[:n][0], n)
+		}
+		goK(d[n:], g[n:len(d)], out[n:len(d)])
 	}
 }
 

@@ -152,6 +152,53 @@ done: \
 #define SUB_SV_SD VMOVSD (SI), X1; VSUBSD X1, X15, X0
 #define DIV_SV_SD VMOVSD (SI), X1; VDIVSD X1, X15, X0
 
+// ---- activation gradients from the output: dst[i] = f(grad[i], out[i]) ----
+// ReLU's (threshold_backward): out[i] <= 0 ? 0 : grad[i]; Tanh's
+// grad·(1 - out·out); Sigmoid's grad·(out·(1 - out)). Each operation is
+// one IEEE operation, as in the pure-Go kernels, so the results are the
+// same bit for bit. n is a multiple of 8; the …NT versions store with
+// non-temporal stores and need dst aligned to 32 bytes.
+
+// GRAD loops over n elements, 8 at a time: Y1 holds out, SI points at
+// grad, BODY leaves the result in Y0. Y15 is 0, Y14 1.
+#define GRAD(STORE, FENCE, BODY) \
+	MOVQ dst+0(FP), DI \
+	MOVQ grad+8(FP), SI \
+	MOVQ out+16(FP), DX \
+	MOVQ n+24(FP), CX \
+	VXORPS Y15, Y15, Y15 \
+	VBROADCASTSS one<>(SB), Y14 \
+loop: \
+	CMPQ CX, $8 \
+	JB   done \
+	VMOVUPS (DX), Y1 \
+	BODY \
+	STORE Y0, (DI) \
+	ADDQ $32, SI \
+	ADDQ $32, DX \
+	ADDQ $32, DI \
+	SUBQ $8, CX \
+	JMP  loop \
+done: \
+	FENCE \
+	VZEROUPPER \
+	RET
+
+// RELUGRAD_PS keeps grad where !(out <= 0): out > 0 or NaN.
+#define RELUGRAD_PS \
+	VCMPPS $6, Y15, Y1, Y1 \
+	VANDPS (SI), Y1, Y0
+
+#define TANHGRAD_PS \
+	VMULPS Y1, Y1, Y2 \
+	VSUBPS Y2, Y14, Y2 \
+	VMULPS (SI), Y2, Y0
+
+#define SIGMOIDGRAD_PS \
+	VSUBPS Y1, Y14, Y2 \
+	VMULPS Y2, Y1, Y2 \
+	VMULPS (SI), Y2, Y0
+
 // func addVVF32(dst, a, b *float32, n int)
 TEXT ·addVVF32(SB), NOSPLIT, $0-32
 	BIN_VV(VMOVUPS, VMOVUPS, NOFENCE, VMOVSS, VADDPS, VADDSS, 8, 4)
@@ -312,30 +359,31 @@ TEXT ·subSVF64NT(SB), NOSPLIT, $0-32
 TEXT ·divSVF64NT(SB), NOSPLIT, $0-32
 	BIN_VS(VMOVUPD, VMOVNTPD, NTFENCE, VMOVSD, VBROADCASTSD, LDNONE, DIV_SV_PD, DIV_SV_SD, 4, 8)
 
-// ---- ReLU's gradient: dst[i] = out[i] <= 0 ? 0 : g[i] (threshold_backward) ----
+// ---- activation gradients from the output (macros: GRAD above) ----
 
-// func reluGradF32(dst, grad, out *float32, n int), n a multiple of 8
+// func reluGradF32(dst, grad, out *float32, n int)
 TEXT ·reluGradF32(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ grad+8(FP), SI
-	MOVQ out+16(FP), DX
-	MOVQ n+24(FP), CX
-	VXORPS Y15, Y15, Y15
-rg8:
-	CMPQ CX, $8
-	JB   rgdone
-	VMOVUPS (DX), Y1
-	VCMPPS $6, Y15, Y1, Y1 // !(out <= 0): out > 0 or NaN
-	VANDPS (SI), Y1, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DX
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  rg8
-rgdone:
-	VZEROUPPER
-	RET
+	GRAD(VMOVUPS, NOFENCE, RELUGRAD_PS)
+
+// func tanhGradF32(dst, grad, out *float32, n int)
+TEXT ·tanhGradF32(SB), NOSPLIT, $0-32
+	GRAD(VMOVUPS, NOFENCE, TANHGRAD_PS)
+
+// func sigmoidGradF32(dst, grad, out *float32, n int)
+TEXT ·sigmoidGradF32(SB), NOSPLIT, $0-32
+	GRAD(VMOVUPS, NOFENCE, SIGMOIDGRAD_PS)
+
+// func reluGradF32NT(dst, grad, out *float32, n int): reluGradF32 with non-temporal stores, dst 32-byte aligned
+TEXT ·reluGradF32NT(SB), NOSPLIT, $0-32
+	GRAD(VMOVNTPS, NTFENCE, RELUGRAD_PS)
+
+// func tanhGradF32NT(dst, grad, out *float32, n int): tanhGradF32 with non-temporal stores, dst 32-byte aligned
+TEXT ·tanhGradF32NT(SB), NOSPLIT, $0-32
+	GRAD(VMOVNTPS, NTFENCE, TANHGRAD_PS)
+
+// func sigmoidGradF32NT(dst, grad, out *float32, n int): sigmoidGradF32 with non-temporal stores, dst 32-byte aligned
+TEXT ·sigmoidGradF32NT(SB), NOSPLIT, $0-32
+	GRAD(VMOVNTPS, NTFENCE, SIGMOIDGRAD_PS)
 
 // ---- unary float32 kernels: dst[i] = f(src[i]), n a multiple of 8 ----
 
