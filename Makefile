@@ -3,7 +3,7 @@ GO      ?= go
 PYTHON  ?= /usr/bin/python3
 PKGS    := ./...
 
-.PHONY: all deps build test vet fmt-check fuzz golden bench demo clean \
+.PHONY: all deps build test portable-test vet fmt-check fuzz golden bench demo clean \
 	jupyter notebooks notebooks-test notebooks-html kernel-test
 
 all: build
@@ -20,9 +20,17 @@ build: deps
 ## committed) and a short run of every fuzz target.
 test: deps fmt-check vet
 	$(GO) test -count=1 $(PKGS)
+	$(MAKE) --no-print-directory portable-test
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory notebooks-test
 	$(MAKE) --no-print-directory kernel-test
+
+## portable-test: tensorlib's tests again with the assembly kernels switched off, so the
+## pure-Go kernels (what other architectures run) stay right; plus a 32-bit build.
+portable-test:
+	GODEBUG=cpu.avx2=off,cpu.avx512f=off $(GO) test -count=1 ./tensorlib/...
+	GOARCH=386 $(GO) build ./...
+	GOARCH=arm64 $(GO) vet ./tensorlib/...
 
 ## fuzz: each loader's fuzz target for FUZZTIME (go test runs one target at a time).
 FUZZTIME ?= 4s

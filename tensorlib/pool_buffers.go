@@ -159,7 +159,7 @@ func init() { armPoolDecay() }
 func allocFloats[T float](n int, zero bool) []T {
 	var z T
 	size := int(unsafe.Sizeof(z))
-	if n*size < poolMinBytes || n > 1<<(poolMaxLog-1) {
+	if n*size < poolMinBytes || uint64(n) > 1<<(poolMaxLog-1) {
 		return make([]T, n)
 	}
 	class, capacity := poolClass(n)
