@@ -125,13 +125,14 @@ func layerNormForward[T float](x, w, b []T, rows, n int, eps float64) (out []T, 
 }
 
 // layerNormForwardF32 is layerNormForward for float32, with the row
-// kernels of norm_f32.go (16-lane sums; a nil weight is a row of ones,
-// which multiplies exactly).
+// kernels of norm_f32.go (16-lane sums; the weight and bias widened to
+// float64 once, a nil weight as ones, which multiply exactly).
 func layerNormForwardF32(x, w, b []float32, rows, n int, eps float64) (out []float32, mean, rstd []float64) {
 	out = allocFloats[float32](rows*n, false)
 	mean, rstd = make([]float64, rows), make([]float64, rows)
-	if w == nil {
-		w = onesF32(n)
+	w64, b64 := widenOrOnes(w, n), widenOrOnes(b, n)
+	if b == nil {
+		b64 = nil
 	}
 	chunkRows := max(1, normChunk/max(n, 1))
 	parallelFor(rows, 2*chunkRows, chunkRows, func(r0, r1 int) {
@@ -144,17 +145,20 @@ func layerNormForwardF32(x, w, b []float32, rows, n int, eps float64) (out []flo
 			normRowSqDev(&acc, row, m)
 			s := 1 / math.Sqrt(lanes16(&acc)/float64(n)+eps)
 			mean[r], rstd[r] = m, s
-			normRowAffine(out[r*n:(r+1)*n], row, w, b, m, s)
+			normRowAffine(out[r*n:(r+1)*n], row, w64, b64, m, s)
 		}
 	})
 	return out, mean, rstd
 }
 
-// onesF32 returns n float32 ones.
-func onesF32(n int) []float32 {
-	o := make([]float32, n)
+// widenOrOnes returns v in float64, or n ones for nil v.
+func widenOrOnes(v []float32, n int) []float64 {
+	o := make([]float64, n)
 	for j := range o {
 		o[j] = 1
+		if v != nil {
+			o[j] = float64(v[j])
+		}
 	}
 	return o
 }
@@ -248,9 +252,7 @@ func layerNormBackwardF32(x, w, g []float32, mean, rstd []float64, rows, n int, 
 	if needB {
 		pb = make([]float64, chunks*n)
 	}
-	if w == nil {
-		w = onesF32(n)
-	}
+	w64 := widenOrOnes(w, n)
 	fn := float64(n)
 	parallelFor(rows, 2*chunkRows, chunkRows, func(r0, r1 int) {
 		c := r0 / chunkRows
@@ -268,8 +270,8 @@ func layerNormBackwardF32(x, w, g []float32, mean, rstd []float64, rows, n int, 
 		for r := r0; r < r1; r++ {
 			xr, gr := x[r*n:(r+1)*n], g[r*n:(r+1)*n]
 			m, s := mean[r], rstd[r]
-			sgw, sgwx := lnRowSums(xr, gr, w, m, s)
-			lnRowDx(gx[r*n:(r+1)*n], xr, gr, w, accW, accB, m, s, sgw/fn, sgwx/fn)
+			sgw, sgwx := lnRowSums(xr, gr, w64, m, s)
+			lnRowDx(gx[r*n:(r+1)*n], xr, gr, w64, accW, accB, m, s, sgw/fn, sgwx/fn)
 		}
 	})
 	return gx, sumChunks[float32](pw, chunks, n), sumChunks[float32](pb, chunks, n)

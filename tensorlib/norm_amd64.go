@@ -18,16 +18,16 @@ func normSqDevAVX2(acc *[16]float64, x *float32, n int, m float64)
 func normSqDev32AVX2(acc *[16]float64, x *float32, n int, m float32)
 
 //go:noescape
-func normAffineAVX2(dst, x, w, b *float32, n int, m, s float64)
+func normAffineAVX2(dst, x *float32, w, b *float64, n int, m, s float64)
 
 //go:noescape
 func normScaleShiftAVX2(dst, x *float32, n int, m, s, w, b float64)
 
 //go:noescape
-func lnSumsAVX2(a1, a2 *[16]float64, x, gr, w *float32, n int, m, s float64)
+func lnSumsAVX2(a1, a2 *[16]float64, x, gr *float32, w *float64, n int, m, s float64)
 
 //go:noescape
-func lnDxAVX2(dx, x, gr, w *float32, accW, accB *float64, n int, m, s, mgw, mgwx float64)
+func lnDxAVX2(dx, x, gr *float32, w, accW, accB *float64, n int, m, s, mgw, mgwx float64)
 
 //go:noescape
 func bnSumsAVX2(aS, aD *[16]float64, x, gr *float32, n int, m float64)
@@ -53,12 +53,12 @@ var normAVX2 = normKernels{
 			normSqDev32AVX2(acc, &x[0], len(x), m)
 		}
 	},
-	affine: func(dst, x, w, b []float32, m, s float64) {
+	affine: func(dst, x []float32, w, b []float64, m, s float64) {
 		if len(dst) == 0 {
 			return
 		}
 		n := len(dst)
-		var bp *float32
+		var bp *float64
 		if b != nil {
 			bp = &b[:n][0]
 		}
@@ -69,12 +69,12 @@ var normAVX2 = normKernels{
 			normScaleShiftAVX2(&dst[0], &x[:n][0], n, m, s, w, b)
 		}
 	},
-	lnSums: func(a1, a2 *[16]float64, x, g, w []float32, m, s float64) {
+	lnSums: func(a1, a2 *[16]float64, x, g []float32, w []float64, m, s float64) {
 		if n := len(x); n > 0 {
 			lnSumsAVX2(a1, a2, &x[0], &g[:n][0], &w[:n][0], n, m, s)
 		}
 	},
-	lnDx: func(dx, x, g, w []float32, accW, accB []float64, m, s, mgw, mgwx float64) {
+	lnDx: func(dx, x, g []float32, w, accW, accB []float64, m, s, mgw, mgwx float64) {
 		if n := len(dx); n > 0 {
 			lnDxAVX2(&dx[0], &x[:n][0], &g[:n][0], &w[:n][0], &accW[:n][0], &accB[:n][0], n, m, s, mgw, mgwx)
 		}

@@ -106,16 +106,15 @@ sq32done:
 	VZEROUPPER
 	RET
 
-// AFFINE computes ((x − m)·s)·w of the 4 elements at off (x in SI, w in
-// DX) into t; m, s in Y8, Y9.
-#define AFFINE(off, t, u) \
+// AFFINE computes ((x − m)·s)·w of the 4 elements at off (x in SI; their
+// float64 w at off2 in DX) into t; m, s in Y8, Y9.
+#define AFFINE(off, off2, t) \
 	VCVTPS2PD off(SI), t \
 	VSUBPD Y8, t, t \
 	VMULPD Y9, t, t \
-	VCVTPS2PD off(DX), u \
-	VMULPD u, t, t
+	VMULPD off2(DX), t, t
 
-// func normAffineAVX2(dst, x, w, b *float32, n int, m, s float64), n a multiple of 8, b may be nil
+// func normAffineAVX2(dst, x *float32, w, b *float64, n int, m, s float64), n a multiple of 8, b may be nil
 TEXT ·normAffineAVX2(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -129,32 +128,30 @@ TEXT ·normAffineAVX2(SB), NOSPLIT, $0-56
 	TESTQ BX, BX
 	JZ   affnob
 affloop:
-	AFFINE(0, Y0, Y1)
-	AFFINE(16, Y2, Y3)
-	VCVTPS2PD (BX), Y4
-	VCVTPS2PD 16(BX), Y5
-	VADDPD Y4, Y0, Y0
-	VADDPD Y5, Y2, Y2
+	AFFINE(0, 0, Y0)
+	AFFINE(16, 32, Y2)
+	VADDPD (BX), Y0, Y0
+	VADDPD 32(BX), Y2, Y2
 	VCVTPD2PSY Y0, X0
 	VCVTPD2PSY Y2, X2
 	VMOVUPS X0, (DI)
 	VMOVUPS X2, 16(DI)
 	ADDQ $32, SI
-	ADDQ $32, DX
-	ADDQ $32, BX
+	ADDQ $64, DX
+	ADDQ $64, BX
 	ADDQ $32, DI
 	DECQ CX
 	JNZ  affloop
 	JMP  affdone
 affnob:
-	AFFINE(0, Y0, Y1)
-	AFFINE(16, Y2, Y3)
+	AFFINE(0, 0, Y0)
+	AFFINE(16, 32, Y2)
 	VCVTPD2PSY Y0, X0
 	VCVTPD2PSY Y2, X2
 	VMOVUPS X0, (DI)
 	VMOVUPS X2, 16(DI)
 	ADDQ $32, SI
-	ADDQ $32, DX
+	ADDQ $64, DX
 	ADDQ $32, DI
 	DECQ CX
 	JNZ  affnob
@@ -196,11 +193,10 @@ ssdone:
 	RET
 
 // LNSUMS adds g·w and g·w·((x − m)·s) of the 4 elements at off (x in SI, g
-// in BX, w in DX) to a1 and a2; m, s in Y8, Y9.
+// in BX; their float64 w at 2·off in DX) to a1 and a2; m, s in Y8, Y9.
 #define LNSUMS(off, tg, tx, a1, a2) \
 	VCVTPS2PD off(BX), tg \
-	VCVTPS2PD off(DX), tx \
-	VMULPD tx, tg, tg \
+	VMULPD (2*off)(DX), tg, tg \
 	VADDPD tg, a1, a1 \
 	VCVTPS2PD off(SI), tx \
 	VSUBPD Y8, tx, tx \
@@ -208,7 +204,7 @@ ssdone:
 	VMULPD tx, tg, tg \
 	VADDPD tg, a2, a2
 
-// func lnSumsAVX2(a1, a2 *[16]float64, x, gr, w *float32, n int, m, s float64), n a multiple of 16
+// func lnSumsAVX2(a1, a2 *[16]float64, x, gr *float32, w *float64, n int, m, s float64), n a multiple of 16
 TEXT ·lnSumsAVX2(SB), NOSPLIT, $0-64
 	MOVQ a1+0(FP), DI
 	MOVQ a2+8(FP), R8
@@ -229,7 +225,7 @@ lnsloop:
 	LNSUMS(48, Y10, Y11, Y3, Y7)
 	ADDQ $64, SI
 	ADDQ $64, BX
-	ADDQ $64, DX
+	ADDQ $128, DX
 	DECQ CX
 	JNZ  lnsloop
 lnsdone:
@@ -238,8 +234,8 @@ lnsdone:
 	VZEROUPPER
 	RET
 
-// LNDX handles the 4 elements at off (x in SI, g in BX, w in DX, dx in DI;
-// their float64 accW, accB at off2 in R8, R9): x̂ = (x − m)·s, dx =
+// LNDX handles the 4 elements at off (x in SI, g in BX, dx in DI; their
+// float64 w, accW, accB at off2 in DX, R8, R9): x̂ = (x − m)·s, dx =
 // float32(s·((g·w − mgw) − x̂·mgwx)), accW += g·x̂, accB += g; m, s, mgw,
 // mgwx in Y8..Y11.
 #define LNDX(off, off2, a, b, c, xc, d) \
@@ -247,8 +243,7 @@ lnsdone:
 	VSUBPD Y8, a, a \
 	VMULPD Y9, a, a \
 	VCVTPS2PD off(BX), b \
-	VCVTPS2PD off(DX), c \
-	VMULPD c, b, c \
+	VMULPD off2(DX), b, c \
 	VSUBPD Y10, c, c \
 	VMULPD Y11, a, d \
 	VSUBPD d, c, c \
@@ -261,7 +256,7 @@ lnsdone:
 	VADDPD off2(R9), b, b \
 	VMOVUPD b, off2(R9)
 
-// func lnDxAVX2(dx, x, gr, w *float32, accW, accB *float64, n int, m, s, mgw, mgwx float64), n a multiple of 8
+// func lnDxAVX2(dx, x, gr *float32, w, accW, accB *float64, n int, m, s, mgw, mgwx float64), n a multiple of 8
 TEXT ·lnDxAVX2(SB), NOSPLIT, $0-88
 	MOVQ dx+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -281,7 +276,7 @@ lndxloop:
 	LNDX(16, 32, Y4, Y5, Y6, X6, Y7)
 	ADDQ $32, SI
 	ADDQ $32, BX
-	ADDQ $32, DX
+	ADDQ $64, DX
 	ADDQ $32, DI
 	ADDQ $64, R8
 	ADDQ $64, R9

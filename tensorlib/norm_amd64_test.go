@@ -42,7 +42,7 @@ func TestNormKernelsAVX2(t *testing.T) {
 		for n := 0; n <= 70; n++ {
 			for off := 0; off < 4; off++ {
 				x, g := vec(n+off, special)[off:], vec(n+off, special)[off:]
-				w, b := vec(n+off, special)[off:], vec(n+off, false)[off:]
+				w, b := widenOrOnes(vec(n+off, special), n+off)[off:], widenOrOnes(vec(n+off, special), n+off)[off:]
 				m, s := rng.NormFloat64(), 0.5+rng.Float64()
 				mgw, mgwx := rng.NormFloat64(), rng.NormFloat64()
 				a0, a1 := lanes(), lanes()
@@ -105,10 +105,48 @@ func TestNormKernelsAVX2(t *testing.T) {
 	}
 }
 
-// b0 returns b's first element as a float64, or 1.5 for an empty b.
-func b0(b []float32) float64 {
+// b0 returns b's first element, or 1.5 for an empty b.
+func b0(b []float64) float64 {
 	if len(b) == 0 {
 		return 1.5
 	}
-	return float64(b[0])
+	return b[0]
+}
+
+// BenchmarkNormKernels times each row kernel on a 512-element row (in L1),
+// AVX2 and Go.
+func BenchmarkNormKernels(b *testing.B) {
+	const n = 512
+	x, g, dst := make([]float32, n), make([]float32, n), make([]float32, n)
+	w, bias := make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i], g[i], w[i], bias[i] = float32(i%7)-3, float32(i%5)-2, 1, 0
+	}
+	accW, accB := make([]float64, n), make([]float64, n)
+	for _, k := range []struct {
+		name string
+		k    normKernels
+	}{{"AVX2", normAVX2}, {"Go", normGo}} {
+		run := func(name string, f func()) {
+			b.Run(k.name+"/"+name, func(b *testing.B) {
+				prev := normK
+				normK = k.k
+				defer func() { normK = prev }()
+				b.SetBytes(4 * n)
+				for b.Loop() {
+					f()
+				}
+			})
+		}
+		var acc, acc2 [16]float64
+		run("sum", func() { normRowSum(&acc, x) })
+		run("sqDev", func() { normRowSqDev(&acc, x, 0.5) })
+		run("sqDev32", func() { normRowSqDev32(&acc, x, 0.5) })
+		run("affine", func() { normRowAffine(dst, x, w, bias, 0.5, 2) })
+		run("scaleShift", func() { normRowScaleShift(dst, x, 0.5, 2, 1, 0) })
+		run("lnSums", func() { lnRowSums(x, g, w, 0.5, 2) })
+		run("lnDx", func() { lnRowDx(dst, x, g, w, accW, accB, 0.5, 2, 0.1, 0.2) })
+		run("bnSums", func() { bnRowSums(&acc, &acc2, x, g, 0.5) })
+		run("bnDx", func() { bnRowDx(dst, x, g, 0.5, 0.1, 0.2, 2, 1) })
+	}
 }

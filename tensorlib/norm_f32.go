@@ -27,18 +27,20 @@ type normKernels struct {
 	// acc[j%16] (PyTorch's float32 batch-norm variance).
 	sqDev32 func(acc *[16]float64, x []float32, m float32)
 	// affine stores float32((x[j] − m)·s·w[j] + b[j]), or without the
-	// "+ b[j]" for nil b (the layer-norm output).
-	affine func(dst, x, w, b []float32, m, s float64)
+	// "+ b[j]" for nil b (the layer-norm output). The weight and bias come
+	// widened to float64 once per call, which spares a conversion per
+	// element and row.
+	affine func(dst, x []float32, w, b []float64, m, s float64)
 	// scaleShift stores float32((x[j] − m)·s·w + b) (the batch-norm
 	// output).
 	scaleShift func(dst, x []float32, m, s, w, b float64)
 	// lnSums adds g[j]·w[j] to a1[j%16] and g[j]·w[j]·x̂ to a2[j%16], with
 	// x̂ = (x[j] − m)·s (the layer-norm backward's row sums).
-	lnSums func(a1, a2 *[16]float64, x, g, w []float32, m, s float64)
+	lnSums func(a1, a2 *[16]float64, x, g []float32, w []float64, m, s float64)
 	// lnDx stores dx[j] = float32(s·(g·w − mgw − x̂·mgwx)) and adds g·x̂
 	// to accW[j] and g to accB[j] (the layer-norm input gradient, with the
 	// weight and bias gradients' row terms).
-	lnDx func(dx, x, g, w []float32, accW, accB []float64, m, s, mgw, mgwx float64)
+	lnDx func(dx, x, g []float32, w, accW, accB []float64, m, s, mgw, mgwx float64)
 	// bnSums adds g[j] to aS[j%16] and g[j]·(x[j] − m) to aD[j%16] (the
 	// batch-norm backward's channel sums).
 	bnSums func(aS, aD *[16]float64, x, g []float32, m float64)
@@ -106,17 +108,17 @@ func normRowSqDev32(acc *[16]float64, x []float32, m float32) {
 
 // normRowAffine stores the layer-norm output (x − m)·s·w + b of a row (no
 // "+ b" for nil b).
-func normRowAffine(dst, x, w, b []float32, m, s float64) {
+func normRowAffine(dst, x []float32, w, b []float64, m, s float64) {
 	nb := len(x) &^ 7
-	var bb []float32
+	var bb []float64
 	if b != nil {
 		bb = b[:nb]
 	}
 	normK.affine(dst[:nb], x[:nb], w[:nb], bb, m, s)
 	for j := nb; j < len(x); j++ {
-		v := float64((float64(x[j]) - m) * s * float64(w[j]))
+		v := float64((float64(x[j]) - m) * s * w[j])
 		if b != nil {
-			v += float64(b[j])
+			v += b[j]
 		}
 		dst[j] = float32(v)
 	}
@@ -132,12 +134,12 @@ func normRowScaleShift(dst, x []float32, m, s, w, b float64) {
 }
 
 // lnRowSums returns a layer-norm row's Σ g·w and Σ g·w·x̂, x̂ = (x − m)·s.
-func lnRowSums(x, g, w []float32, m, s float64) (sgw, sgwx float64) {
+func lnRowSums(x, g []float32, w []float64, m, s float64) (sgw, sgwx float64) {
 	var a1, a2 [16]float64
 	nb := len(x) &^ 15
 	normK.lnSums(&a1, &a2, x[:nb], g[:nb], w[:nb], m, s)
 	for j := nb; j < len(x); j++ {
-		gw := float64(g[j]) * float64(w[j])
+		gw := float64(g[j]) * w[j]
 		a1[j&15] += gw
 		a2[j&15] += float64(gw * ((float64(x[j]) - m) * s))
 	}
@@ -146,13 +148,13 @@ func lnRowSums(x, g, w []float32, m, s float64) (sgw, sgwx float64) {
 
 // lnRowDx stores a layer-norm row's input gradient and adds its terms of
 // the weight and bias gradients to accW and accB.
-func lnRowDx(dx, x, g, w []float32, accW, accB []float64, m, s, mgw, mgwx float64) {
+func lnRowDx(dx, x, g []float32, w, accW, accB []float64, m, s, mgw, mgwx float64) {
 	nb := len(x) &^ 7
 	normK.lnDx(dx[:nb], x[:nb], g[:nb], w[:nb], accW[:nb], accB[:nb], m, s, mgw, mgwx)
 	for j := nb; j < len(x); j++ {
 		xh := (float64(x[j]) - m) * s
 		gv := float64(g[j])
-		dx[j] = float32(s * (float64(gv*float64(w[j])) - mgw - float64(xh*mgwx)))
+		dx[j] = float32(s * (float64(gv*w[j]) - mgw - float64(xh*mgwx)))
 		accW[j] += float64(gv * xh)
 		accB[j] += gv
 	}
@@ -212,17 +214,17 @@ func normSqDev32Go(acc *[16]float64, x []float32, m float32) {
 }
 
 // normAffineGo is normKernels.affine.
-func normAffineGo(dst, x, w, b []float32, m, s float64) {
+func normAffineGo(dst, x []float32, w, b []float64, m, s float64) {
 	x, w = x[:len(dst)], w[:len(dst)]
 	if b == nil {
 		for j, v := range x {
-			dst[j] = float32((float64(v) - m) * s * float64(w[j]))
+			dst[j] = float32((float64(v) - m) * s * w[j])
 		}
 		return
 	}
 	b = b[:len(dst)]
 	for j, v := range x {
-		dst[j] = float32(float64((float64(v)-m)*s*float64(w[j])) + float64(b[j]))
+		dst[j] = float32(float64((float64(v)-m)*s*w[j]) + b[j])
 	}
 }
 
@@ -235,22 +237,22 @@ func normScaleShiftGo(dst, x []float32, m, s, w, b float64) {
 }
 
 // lnSumsGo is normKernels.lnSums.
-func lnSumsGo(a1, a2 *[16]float64, x, g, w []float32, m, s float64) {
+func lnSumsGo(a1, a2 *[16]float64, x, g []float32, w []float64, m, s float64) {
 	g, w = g[:len(x)], w[:len(x)]
 	for j, v := range x {
-		gw := float64(g[j]) * float64(w[j])
+		gw := float64(g[j]) * w[j]
 		a1[j&15] += gw
 		a2[j&15] += float64(gw * ((float64(v) - m) * s))
 	}
 }
 
 // lnDxGo is normKernels.lnDx.
-func lnDxGo(dx, x, g, w []float32, accW, accB []float64, m, s, mgw, mgwx float64) {
+func lnDxGo(dx, x, g []float32, w, accW, accB []float64, m, s, mgw, mgwx float64) {
 	x, g, w, accW, accB = x[:len(dx)], g[:len(dx)], w[:len(dx)], accW[:len(dx)], accB[:len(dx)]
 	for j, v := range x {
 		xh := (float64(v) - m) * s
 		gv := float64(g[j])
-		dx[j] = float32(s * (float64(gv*float64(w[j])) - mgw - float64(xh*mgwx)))
+		dx[j] = float32(s * (float64(gv*w[j]) - mgw - float64(xh*mgwx)))
 		accW[j] += float64(gv * xh)
 		accB[j] += gv
 	}
