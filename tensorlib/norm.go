@@ -376,38 +376,10 @@ func batchNormRun[T float](x, runningMean, runningVar, weight, bias *Tensor, geo
 	xd := contiguousData[T](x)
 	c := geo.c
 	mean, invstd := make([]float64, c), make([]float64, c)
-	if geo.training {
-		varSum := make([]float64, c)
-		geo.perChannel(func(ch int) {
-			mean[ch], varSum[ch] = batchStats(xd, geo, ch)
-			invstd[ch] = 1 / math.Sqrt(varSum[ch]/float64(geo.n*geo.s)+eps)
-		})
-		NoGrad(func() {
-			count := float64(geo.n * geo.s)
-			if runningMean != nil {
-				rm := runningMean.Float64s()
-				for ch := range rm {
-					rm[ch] = momentum*mean[ch] + (1-momentum)*rm[ch]
-				}
-				runningMean.CopyInPlace(FromFloat64s(rm, c))
-			}
-			if runningVar != nil {
-				rv := runningVar.Float64s()
-				for ch := range rv {
-					rv[ch] = momentum*(varSum[ch]/(count-1)) + (1-momentum)*rv[ch]
-				}
-				runningVar.CopyInPlace(FromFloat64s(rv, c))
-			}
-		})
-	} else {
-		copy(mean, runningMean.Float64s())
-		for ch, v := range runningVar.Float64s() {
-			invstd[ch] = 1 / math.Sqrt(v+eps)
-		}
-	}
 	w, b := optData[T](weight), optData[T](bias)
 	od := allocFloats[T](len(xd), false)
-	geo.perChannel(func(ch int) {
+	// output normalises channel ch with mean[ch] and invstd[ch].
+	output := func(ch int) {
 		wc, bc := 1.0, 0.0
 		if w != nil {
 			wc = float64(w[ch])
@@ -431,7 +403,40 @@ func batchNormRun[T float](x, runningMean, runningVar, weight, bias *Tensor, geo
 				dst[j] = T((float64(v)-m)*is*wc + bc)
 			}
 		}
-	})
+	}
+	if geo.training {
+		// Each channel's statistics and then its output, while the
+		// channel's values are still in cache.
+		varSum := make([]float64, c)
+		geo.perChannel(func(ch int) {
+			mean[ch], varSum[ch] = batchStats(xd, geo, ch)
+			invstd[ch] = 1 / math.Sqrt(varSum[ch]/float64(geo.n*geo.s)+eps)
+			output(ch)
+		})
+		NoGrad(func() {
+			count := float64(geo.n * geo.s)
+			if runningMean != nil {
+				rm := runningMean.Float64s()
+				for ch := range rm {
+					rm[ch] = momentum*mean[ch] + (1-momentum)*rm[ch]
+				}
+				runningMean.CopyInPlace(FromFloat64s(rm, c))
+			}
+			if runningVar != nil {
+				rv := runningVar.Float64s()
+				for ch := range rv {
+					rv[ch] = momentum*(varSum[ch]/(count-1)) + (1-momentum)*rv[ch]
+				}
+				runningVar.CopyInPlace(FromFloat64s(rv, c))
+			}
+		})
+	} else {
+		copy(mean, runningMean.Float64s())
+		for ch, v := range runningVar.Float64s() {
+			invstd[ch] = 1 / math.Sqrt(v+eps)
+		}
+		geo.perChannel(output)
+	}
 	out := fromData(x.dtype, od, x.shape)
 	if needsGrad(x, weight, bias) {
 		record(out, "NativeBatchNormBackward0", []*Tensor{x, weight, bias}, savedIf(true, x, weight != nil, weight), func(g *Tensor) []*Tensor {
