@@ -35,6 +35,20 @@ func bnSumsAVX2(aS, aD *[16]float64, x, gr *float32, n int, m float64)
 //go:noescape
 func bnDxAVX2(dx, x, gr *float32, n int, m, sc, k, is, wc float64)
 
+// The AVX-512 elementwise kernels of norm512_amd64.s, same contracts.
+
+//go:noescape
+func normAffineAVX512(dst, x *float32, w, b *float64, n int, m, s float64)
+
+//go:noescape
+func normScaleShiftAVX512(dst, x *float32, n int, m, s, w, b float64)
+
+//go:noescape
+func lnDxAVX512(dx, x, gr *float32, w, accW, accB *float64, n int, m, s, mgw, mgwx float64)
+
+//go:noescape
+func bnDxAVX512(dx, x, gr *float32, n int, m, sc, k, is, wc float64)
+
 // normAVX2 is normKernels over the assembly kernels; the wrappers skip
 // empty blocks, whose slices have no first element to point at.
 var normAVX2 = normKernels{
@@ -91,8 +105,43 @@ var normAVX2 = normKernels{
 	},
 }
 
+// normAVX512 is normAVX2 with the AVX-512 elementwise kernels.
+var normAVX512 = func() normKernels {
+	k := normAVX2
+	k.affine = func(dst, x []float32, w, b []float64, m, s float64) {
+		if len(dst) == 0 {
+			return
+		}
+		n := len(dst)
+		var bp *float64
+		if b != nil {
+			bp = &b[:n][0]
+		}
+		normAffineAVX512(&dst[0], &x[:n][0], &w[:n][0], bp, n, m, s)
+	}
+	k.scaleShift = func(dst, x []float32, m, s, w, b float64) {
+		if n := len(dst); n > 0 {
+			normScaleShiftAVX512(&dst[0], &x[:n][0], n, m, s, w, b)
+		}
+	}
+	k.lnDx = func(dx, x, g []float32, w, accW, accB []float64, m, s, mgw, mgwx float64) {
+		if n := len(dx); n > 0 {
+			lnDxAVX512(&dx[0], &x[:n][0], &g[:n][0], &w[:n][0], &accW[:n][0], &accB[:n][0], n, m, s, mgw, mgwx)
+		}
+	}
+	k.bnDx = func(dx, x, g []float32, m, sc, k, is, wc float64) {
+		if n := len(dx); n > 0 {
+			bnDxAVX512(&dx[0], &x[:n][0], &g[:n][0], n, m, sc, k, is, wc)
+		}
+	}
+	return k
+}()
+
 func init() {
-	if cpu.X86.HasAVX2 {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX2:
+		normK = normAVX512
+	case cpu.X86.HasAVX2:
 		normK = normAVX2
 	}
 }

@@ -18,6 +18,19 @@ func TestNormKernelsAVX2(t *testing.T) {
 	if !cpu.X86.HasAVX2 {
 		t.Skip("no AVX2")
 	}
+	testNormKernels(t, normAVX2)
+}
+
+// TestNormKernelsAVX512 is TestNormKernelsAVX2 for the AVX-512 kernels.
+func TestNormKernelsAVX512(t *testing.T) {
+	if !cpu.X86.HasAVX512F || !cpu.X86.HasAVX2 {
+		t.Skip("no AVX-512")
+	}
+	testNormKernels(t, normAVX512)
+}
+
+// testNormKernels compares the kernels asm with normGo.
+func testNormKernels(t *testing.T, asm normKernels) {
 	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
 		float32(math.NaN()), 1e-40, -3e-39, 3e38, -3e38, 1}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -91,12 +104,12 @@ func TestNormKernelsAVX2(t *testing.T) {
 					res = append(res, f32(dst))
 					return res
 				}
-				got, want := run(normAVX2), run(normGo)
+				got, want := run(asm), run(normGo)
 				for k := range want {
 					for i := range want[k] {
 						gv, wv := got[k][i], want[k][i]
 						if math.Float64bits(gv) != math.Float64bits(wv) && !(math.IsNaN(gv) && math.IsNaN(wv)) {
-							t.Fatalf("special %v, n %d, offset %d: result %d[%d] = %v (AVX2), %v (Go)", special, n, off, k, i, gv, wv)
+							t.Fatalf("special %v, n %d, offset %d: result %d[%d] = %v (assembly), %v (Go)", special, n, off, k, i, gv, wv)
 						}
 					}
 				}
@@ -114,7 +127,7 @@ func b0(b []float64) float64 {
 }
 
 // BenchmarkNormKernels times each row kernel on a 512-element row (in L1),
-// AVX2 and Go.
+// AVX-512 (where the CPU has it), AVX2 and Go.
 func BenchmarkNormKernels(b *testing.B) {
 	const n = 512
 	x, g, dst := make([]float32, n), make([]float32, n), make([]float32, n)
@@ -126,7 +139,10 @@ func BenchmarkNormKernels(b *testing.B) {
 	for _, k := range []struct {
 		name string
 		k    normKernels
-	}{{"AVX2", normAVX2}, {"Go", normGo}} {
+	}{{"AVX512", normAVX512}, {"AVX2", normAVX2}, {"Go", normGo}} {
+		if k.name == "AVX512" && !cpu.X86.HasAVX512F {
+			continue
+		}
 		run := func(name string, f func()) {
 			b.Run(k.name+"/"+name, func(b *testing.B) {
 				prev := normK
