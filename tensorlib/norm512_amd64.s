@@ -1,10 +1,9 @@
 #include "textflag.h"
 
-// AVX-512 versions of the elementwise kernels of norm_amd64.s (see
-// norm_f32.go for the contracts): eight elements at a time, widened to a ZMM
-// register of float64, with the same operations in the same order, so the
-// same bits as the AVX2 and Go kernels. (The sums stay AVX2: a 16-lane sum
-// is two chains of ZMM additions, no faster than four of YMM.)
+// AVX-512 versions of the kernels of norm_amd64.s (see norm_f32.go for the
+// contracts): eight elements at a time, widened to a ZMM register of
+// float64, with the same operations in the same order, so the same bits as
+// the AVX2 and Go kernels.
 
 // AFF512 computes ((x − m)·s)·w of the 8 elements at off (x in SI; their
 // float64 w at 2·off in DX) into z; m, s in Z8, Z9.
@@ -199,5 +198,49 @@ bndxloop:
 	DECQ CX
 	JNZ  bndxloop
 bndxdone:
+	VZEROUPPER
+	RET
+
+// The 16-lane sums: lanes 0–7 of an accumulator in one ZMM register, 8–15
+// in another, elements 0–7 of each block of 16 going to the first. Only
+// bnSums gains from AVX-512; sum, sqDev, sqDev32 and lnSums, bound by the
+// latency of their additions or by conversions, ran no faster than AVX2.
+
+// BNSUMS512 adds g and g·(x − m) of the 8 elements at off (x in SI, g in
+// BX) to aS and aD; m in Z8.
+#define BNSUMS512(off, tg, tx, aS, aD) \
+	VCVTPS2PD off(BX), tg \
+	VADDPD tg, aS, aS \
+	VCVTPS2PD off(SI), tx \
+	VSUBPD Z8, tx, tx \
+	VMULPD tx, tg, tg \
+	VADDPD tg, aD, aD
+
+// func bnSumsAVX512(aS, aD *[16]float64, x, gr *float32, n int, m float64), n a multiple of 16
+TEXT ·bnSumsAVX512(SB), NOSPLIT, $0-48
+	MOVQ aS+0(FP), DI
+	MOVQ aD+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ gr+24(FP), BX
+	MOVQ n+32(FP), CX
+	VBROADCASTSD m+40(FP), Z8
+	VMOVUPD (DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD (R8), Z2
+	VMOVUPD 64(R8), Z3
+	SHRQ $4, CX
+	JZ   bnsdone
+bnsloop:
+	BNSUMS512(0, Z10, Z11, Z0, Z2)
+	BNSUMS512(32, Z12, Z13, Z1, Z3)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  bnsloop
+bnsdone:
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, (R8)
+	VMOVUPD Z3, 64(R8)
 	VZEROUPPER
 	RET

@@ -35,7 +35,7 @@ func bnSumsAVX2(aS, aD *[16]float64, x, gr *float32, n int, m float64)
 //go:noescape
 func bnDxAVX2(dx, x, gr *float32, n int, m, sc, k, is, wc float64)
 
-// The AVX-512 elementwise kernels of norm512_amd64.s, same contracts.
+// The AVX-512 kernels of norm512_amd64.s, same contracts.
 
 //go:noescape
 func normAffineAVX512(dst, x *float32, w, b *float64, n int, m, s float64)
@@ -48,6 +48,9 @@ func lnDxAVX512(dx, x, gr *float32, w, accW, accB *float64, n int, m, s, mgw, mg
 
 //go:noescape
 func bnDxAVX512(dx, x, gr *float32, n int, m, sc, k, is, wc float64)
+
+//go:noescape
+func bnSumsAVX512(aS, aD *[16]float64, x, gr *float32, n int, m float64)
 
 // normAVX2 is normKernels over the assembly kernels; the wrappers skip
 // empty blocks, whose slices have no first element to point at.
@@ -105,9 +108,15 @@ var normAVX2 = normKernels{
 	},
 }
 
-// normAVX512 is normAVX2 with the AVX-512 elementwise kernels.
+// normAVX512 is normAVX2 with the AVX-512 kernels (the elementwise ones and
+// bnSums; the other sums are no faster with AVX-512).
 var normAVX512 = func() normKernels {
 	k := normAVX2
+	k.bnSums = func(aS, aD *[16]float64, x, g []float32, m float64) {
+		if n := len(x); n > 0 {
+			bnSumsAVX512(aS, aD, &x[0], &g[:n][0], n, m)
+		}
+	}
 	k.affine = func(dst, x []float32, w, b []float64, m, s float64) {
 		if len(dst) == 0 {
 			return
