@@ -4,13 +4,16 @@ import "math"
 
 // Layer and batch normalisation (torch.layer_norm, torch.batch_norm) as
 // single kernels over the input's own storage: statistics are summed in
-// float64 (four running sums per loop, so that the additions do not wait
-// on each other), each output is computed in float64 and rounded once to
-// the input's dtype, rows or channels run in parallel, and the backward
+// float64 (several running sums per loop, so that the additions do not
+// wait on each other), each output is computed in float64 and rounded once
+// to the input's dtype, rows or channels run in parallel, and the backward
 // pass is one more kernel (NativeLayerNormBackward0,
 // NativeBatchNormBackward0). Work is split into chunks whose boundaries do
 // not depend on the number of threads, and partial sums are combined in
-// chunk order, so results are the same on any number of cores.
+// chunk order, so results are the same on any number of cores. Float32
+// inputs go through the row kernels of norm_f32.go (16 float64 lanes per
+// sum; AVX2/AVX-512 assembly with bit-identical Go fallbacks), float64 ones
+// through the generic loops here.
 
 // LayerNorm is torch.layer_norm (torch.nn.functional.layer_norm): x is
 // normalised over its last len(normalizedShape) dimensions, which must
