@@ -4,13 +4,16 @@ import "math"
 
 // Layer and batch normalisation (torch.layer_norm, torch.batch_norm) as
 // single kernels over the input's own storage: statistics are summed in
-// float64 (four running sums per loop, so that the additions do not wait
-// on each other), each output is computed in float64 and rounded once to
-// the input's dtype, rows or channels run in parallel, and the backward
+// float64 (several running sums per loop, so that the additions do not
+// wait on each other), each output is computed in float64 and rounded once
+// to the input's dtype, rows or channels run in parallel, and the backward
 // pass is one more kernel (NativeLayerNormBackward0,
 // NativeBatchNormBackward0). Work is split into chunks whose boundaries do
 // not depend on the number of threads, and partial sums are combined in
-// chunk order, so results are the same on any number of cores.
+// chunk order, so results are the same on any number of cores. Float32
+// inputs go through the row kernels of norm_f32.go (16 float64 lanes per
+// sum; AVX2/AVX-512 assembly with bit-identical Go fallbacks), float64 ones
+// through the generic loops here.
 
 // LayerNorm is torch.layer_norm (torch.nn.functional.layer_norm): x is
 // normalised over its last len(normalizedShape) dimensions, which must
@@ -50,7 +53,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 	switch x.dtype {
 	case Float32:
 		var o []float32
-		o, mean, rstd = layerNormForward(contiguousData[float32](x), optData[float32](weight), optData[float32](bias), rows, n, eps)
+		o, mean, rstd = layerNormForwardF32(contiguousData[float32](x), optData[float32](weight), optData[float32](bias), rows, n, eps)
 		out = fromData(Float32, o, x.shape)
 	default:
 		var o []float64
@@ -63,7 +66,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 			var gx, gw, gb any
 			switch x.dtype {
 			case Float32:
-				gx, gw, gb = layerNormBackward(contiguousData[float32](x), optData[float32](weight), contiguousData[float32](g), mean, rstd, rows, n, needW, needB)
+				gx, gw, gb = layerNormBackwardF32(contiguousData[float32](x), optData[float32](weight), contiguousData[float32](g), mean, rstd, rows, n, needW, needB)
 			default:
 				gx, gw, gb = layerNormBackward(contiguousData[float64](x), optData[float64](weight), contiguousData[float64](g), mean, rstd, rows, n, needW, needB)
 			}
@@ -122,6 +125,45 @@ func layerNormForward[T float](x, w, b []T, rows, n int, eps float64) (out []T, 
 		}
 	})
 	return out, mean, rstd
+}
+
+// layerNormForwardF32 is layerNormForward for float32, with the row
+// kernels of norm_f32.go (16-lane sums; the weight and bias widened to
+// float64 once, a nil weight as ones, which multiply exactly).
+func layerNormForwardF32(x, w, b []float32, rows, n int, eps float64) (out []float32, mean, rstd []float64) {
+	out = allocFloats[float32](rows*n, false)
+	mean, rstd = make([]float64, rows), make([]float64, rows)
+	w64, b64 := widenOrOnes(w, n), widenOrOnes(b, n)
+	if b == nil {
+		b64 = nil
+	}
+	chunkRows := max(1, normChunk/max(n, 1))
+	parallelFor(rows, 2*chunkRows, chunkRows, func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
+			row := x[r*n : (r+1)*n]
+			var acc [16]float64
+			normRowSum(&acc, row)
+			m := lanes16(&acc) / float64(n)
+			acc = [16]float64{}
+			normRowSqDev(&acc, row, m)
+			s := 1 / math.Sqrt(lanes16(&acc)/float64(n)+eps)
+			mean[r], rstd[r] = m, s
+			normRowAffine(out[r*n:(r+1)*n], row, w64, b64, m, s)
+		}
+	})
+	return out, mean, rstd
+}
+
+// widenOrOnes returns v in float64, or n ones for nil v.
+func widenOrOnes(v []float32, n int) []float64 {
+	o := make([]float64, n)
+	for j := range o {
+		o[j] = 1
+		if v != nil {
+			o[j] = float64(v[j])
+		}
+	}
+	return o
 }
 
 // layerNormBackward returns the gradients of x and, where asked for, of the
@@ -196,6 +238,46 @@ func layerNormBackward[T float](x, w, g []T, mean, rstd []float64, rows, n int, 
 		}
 	})
 	return gx, sumChunks[T](pw, chunks, n), sumChunks[T](pb, chunks, n)
+}
+
+// layerNormBackwardF32 is layerNormBackward for float32, with the row
+// kernels of norm_f32.go: per row one pass for Σ g·w and Σ g·w·x̂ (16-lane
+// sums) and one for dx that also adds the row's terms of dw and db to the
+// chunk's float64 partial sums.
+func layerNormBackwardF32(x, w, g []float32, mean, rstd []float64, rows, n int, needW, needB bool) (gx, gw, gb []float32) {
+	gx = allocFloats[float32](rows*n, false)
+	chunkRows := max(1, normChunk/max(n, 1))
+	chunks := ceilDiv(rows, chunkRows)
+	var pw, pb []float64
+	if needW {
+		pw = make([]float64, chunks*n)
+	}
+	if needB {
+		pb = make([]float64, chunks*n)
+	}
+	w64 := widenOrOnes(w, n)
+	fn := float64(n)
+	parallelFor(rows, 2*chunkRows, chunkRows, func(r0, r1 int) {
+		c := r0 / chunkRows
+		var accW, accB []float64
+		if pw != nil {
+			accW = pw[c*n : (c+1)*n]
+		} else {
+			accW = make([]float64, n)
+		}
+		if pb != nil {
+			accB = pb[c*n : (c+1)*n]
+		} else {
+			accB = make([]float64, n)
+		}
+		for r := r0; r < r1; r++ {
+			xr, gr := x[r*n:(r+1)*n], g[r*n:(r+1)*n]
+			m, s := mean[r], rstd[r]
+			sgw, sgwx := lnRowSums(xr, gr, w64, m, s)
+			lnRowDx(gx[r*n:(r+1)*n], xr, gr, w64, accW, accB, m, s, sgw/fn, sgwx/fn)
+		}
+	})
+	return gx, sumChunks[float32](pw, chunks, n), sumChunks[float32](pb, chunks, n)
 }
 
 // sumChunks adds the chunks consecutive n-element partial sums in p, in
@@ -297,11 +379,42 @@ func batchNormRun[T float](x, runningMean, runningVar, weight, bias *Tensor, geo
 	xd := contiguousData[T](x)
 	c := geo.c
 	mean, invstd := make([]float64, c), make([]float64, c)
+	w, b := optData[T](weight), optData[T](bias)
+	od := allocFloats[T](len(xd), false)
+	// output normalises channel ch with mean[ch] and invstd[ch].
+	output := func(ch int) {
+		wc, bc := 1.0, 0.0
+		if w != nil {
+			wc = float64(w[ch])
+		}
+		if b != nil {
+			bc = float64(b[ch])
+		}
+		m, is := mean[ch], invstd[ch]
+		if x32, ok := any(xd).([]float32); ok {
+			o32 := any(od).([]float32)
+			for i := 0; i < geo.n; i++ {
+				off := (i*c + ch) * geo.s
+				normRowScaleShift(o32[off:off+geo.s], x32[off:off+geo.s], m, is, wc, bc)
+			}
+			return
+		}
+		for i := 0; i < geo.n; i++ {
+			off := (i*c + ch) * geo.s
+			src, dst := xd[off:off+geo.s], od[off:off+geo.s]
+			for j, v := range src {
+				dst[j] = T((float64(v)-m)*is*wc + bc)
+			}
+		}
+	}
 	if geo.training {
+		// Each channel's statistics and then its output, while the
+		// channel's values are still in cache.
 		varSum := make([]float64, c)
 		geo.perChannel(func(ch int) {
 			mean[ch], varSum[ch] = batchStats(xd, geo, ch)
 			invstd[ch] = 1 / math.Sqrt(varSum[ch]/float64(geo.n*geo.s)+eps)
+			output(ch)
 		})
 		NoGrad(func() {
 			count := float64(geo.n * geo.s)
@@ -325,26 +438,8 @@ func batchNormRun[T float](x, runningMean, runningVar, weight, bias *Tensor, geo
 		for ch, v := range runningVar.Float64s() {
 			invstd[ch] = 1 / math.Sqrt(v+eps)
 		}
+		geo.perChannel(output)
 	}
-	w, b := optData[T](weight), optData[T](bias)
-	od := allocFloats[T](len(xd), false)
-	geo.perChannel(func(ch int) {
-		wc, bc := 1.0, 0.0
-		if w != nil {
-			wc = float64(w[ch])
-		}
-		if b != nil {
-			bc = float64(b[ch])
-		}
-		m, is := mean[ch], invstd[ch]
-		for i := 0; i < geo.n; i++ {
-			off := (i*c + ch) * geo.s
-			src, dst := xd[off:off+geo.s], od[off:off+geo.s]
-			for j, v := range src {
-				dst[j] = T((float64(v)-m)*is*wc + bc)
-			}
-		}
-	})
 	out := fromData(x.dtype, od, x.shape)
 	if needsGrad(x, weight, bias) {
 		record(out, "NativeBatchNormBackward0", []*Tensor{x, weight, bias}, savedIf(true, x, weight != nil, weight), func(g *Tensor) []*Tensor {
@@ -379,19 +474,26 @@ func (geo batchNormGeom) perChannel(fn func(ch int)) {
 // mean rounded to float32, the deviations and their squares computed in
 // float32, and the sum of squares rounded to float32.
 func batchStats[T float](x []T, geo batchNormGeom, ch int) (mean, varSum float64) {
+	count := float64(geo.n * geo.s)
+	if x32, ok := any(x).([]float32); ok {
+		// 16-lane sums over all of the channel's slices (norm_f32.go).
+		var acc [16]float64
+		for i := 0; i < geo.n; i++ {
+			off := (i*geo.c + ch) * geo.s
+			normRowSum(&acc, x32[off:off+geo.s])
+		}
+		m := float32(lanes16(&acc) / count)
+		acc = [16]float64{}
+		for i := 0; i < geo.n; i++ {
+			off := (i*geo.c + ch) * geo.s
+			normRowSqDev32(&acc, x32[off:off+geo.s], m)
+		}
+		return float64(m), float64(float32(lanes16(&acc)))
+	}
 	sum := 0.0
 	for i := 0; i < geo.n; i++ {
 		off := (i*geo.c + ch) * geo.s
 		sum += sum4F64(x[off : off+geo.s])
-	}
-	count := float64(geo.n * geo.s)
-	if x32, ok := any(x).([]float32); ok {
-		m := float32(sum / count)
-		for i := 0; i < geo.n; i++ {
-			off := (i*geo.c + ch) * geo.s
-			varSum += sumSqDev4F32(x32[off:off+geo.s], m)
-		}
-		return float64(m), float64(float32(varSum))
 	}
 	mean = sum / count
 	for i := 0; i < geo.n; i++ {
@@ -399,26 +501,6 @@ func batchStats[T float](x []T, geo batchNormGeom, ch int) (mean, varSum float64
 		varSum += sumSqDev4(x[off:off+geo.s], mean)
 	}
 	return mean, varSum
-}
-
-// sumSqDev4F32 returns Σ float64((v − m)²) with the difference and the
-// square rounded to float32, in four running float64 sums.
-func sumSqDev4F32(v []float32, m float32) float64 {
-	var a0, a1, a2, a3 float64
-	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		q := v[i : i+4 : i+4]
-		d0, d1, d2, d3 := q[0]-m, q[1]-m, q[2]-m, q[3]-m
-		a0 += float64(d0 * d0)
-		a1 += float64(d1 * d1)
-		a2 += float64(d2 * d2)
-		a3 += float64(d3 * d3)
-	}
-	for ; i < len(v); i++ {
-		d := v[i] - m
-		a0 += float64(d * d)
-	}
-	return (a0 + a1) + (a2 + a3)
 }
 
 // batchNormBackward returns the gradients of x and, where asked for, of the
@@ -437,6 +519,31 @@ func batchNormBackward[T float](x, w, g []T, mean, invstd []float64, geo batchNo
 		wc := 1.0
 		if w != nil {
 			wc = float64(w[ch])
+		}
+		if x32, ok := any(x).([]float32); ok {
+			// 16-lane sums over all of the channel's slices, then dx
+			// (norm_f32.go).
+			g32, gx32 := any(g).([]float32), any(gx).([]float32)
+			var aS, aD [16]float64
+			for i := 0; i < geo.n; i++ {
+				off := (i*c + ch) * geo.s
+				bnRowSums(&aS, &aD, x32[off:off+geo.s], g32[off:off+geo.s], m)
+			}
+			s, d := lanes16(&aS), lanes16(&aD)
+			sum[ch], dot[ch] = s, d
+			k := d * is * is / count
+			for i := 0; i < geo.n; i++ {
+				off := (i*c + ch) * geo.s
+				gs, xs, dx := g32[off:off+geo.s], x32[off:off+geo.s], gx32[off:off+geo.s]
+				if geo.training {
+					bnRowDx(dx, xs, gs, m, s/count, k, is, wc)
+				} else {
+					for j, gv := range gs {
+						dx[j] = float32(float64(gv) * is * wc)
+					}
+				}
+			}
+			return
 		}
 		var s, d float64
 		for i := 0; i < geo.n; i++ {

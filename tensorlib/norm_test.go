@@ -96,6 +96,75 @@ func TestLayerNormReference(t *testing.T) {
 	}
 }
 
+// TestNormFloat32 checks the float32 layer and batch norms (the row
+// kernels of norm_f32.go, both the portable ones and those in use) and
+// their gradients against the float64 ones on the same values, on odd
+// sizes that leave kernel tails.
+func TestNormFloat32(t *testing.T) {
+	type result struct{ out, dx, dw, db []float64 }
+	ln := func(dt DType, rows, n int, affine bool) result {
+		x := gcRand(31, rows, n).To(Float32).To(dt).SetRequiresGrad(true)
+		g := gcRand(32, rows, n).To(Float32).To(dt)
+		var w, b *Tensor
+		if affine {
+			w = gcRand(33, n).To(Float32).To(dt).SetRequiresGrad(true)
+			b = gcRand(34, n).To(Float32).To(dt).SetRequiresGrad(true)
+		}
+		out := LayerNorm(x, []int{n}, w, b, 1e-5)
+		out.BackwardWith(BackwardOptions{Grad: g})
+		r := result{out: out.Float64s(), dx: x.Grad().Float64s()}
+		if affine {
+			r.dw, r.db = w.Grad().Float64s(), b.Grad().Float64s()
+		}
+		return r
+	}
+	bn := func(dt DType, nb, c, s int, training bool) result {
+		x := gcRand(41, nb, c, s).To(Float32).To(dt).SetRequiresGrad(true)
+		g := gcRand(42, nb, c, s).To(Float32).To(dt)
+		w := gcRand(43, c).To(Float32).To(dt).SetRequiresGrad(true)
+		b := gcRand(44, c).To(Float32).To(dt).SetRequiresGrad(true)
+		rm, rv := gcRand(45, c).To(Float32).To(dt), Full(1.5, c).To(dt)
+		out := BatchNorm(x, rm, rv, w, b, training, 0.1, 1e-5)
+		out.BackwardWith(BackwardOptions{Grad: g})
+		return result{out.Float64s(), x.Grad().Float64s(), w.Grad().Float64s(), b.Grad().Float64s()}
+	}
+	near := func(name string, got, want []float64) {
+		t.Helper()
+		scale := 0.0
+		for _, v := range want {
+			scale = max(scale, math.Abs(v))
+		}
+		for i := range want {
+			if d := math.Abs(got[i] - want[i]); d > 1e-5*(scale+1) || math.IsNaN(got[i]) {
+				t.Fatalf("%s[%d] = %v, want %v", name, i, got[i], want[i])
+			}
+		}
+	}
+	prev := normK
+	defer func() { normK = prev }()
+	for _, k := range []normKernels{normGo, prev} {
+		normK = k
+		for _, sh := range [][2]int{{1, 1}, {3, 7}, {5, 16}, {4, 37}, {9, 70}, {2, 513}} {
+			for _, affine := range []bool{true, false} {
+				got, want := ln(Float32, sh[0], sh[1], affine), ln(Float64, sh[0], sh[1], affine)
+				near("LayerNorm out", got.out, want.out)
+				near("LayerNorm dx", got.dx, want.dx)
+				near("LayerNorm dw", got.dw, want.dw)
+				near("LayerNorm db", got.db, want.db)
+			}
+		}
+		for _, sh := range [][3]int{{2, 3, 1}, {3, 2, 7}, {2, 3, 16}, {5, 2, 37}, {3, 4, 70}} {
+			for _, training := range []bool{true, false} {
+				got, want := bn(Float32, sh[0], sh[1], sh[2], training), bn(Float64, sh[0], sh[1], sh[2], training)
+				near("BatchNorm out", got.out, want.out)
+				near("BatchNorm dx", got.dx, want.dx)
+				near("BatchNorm dw", got.dw, want.dw)
+				near("BatchNorm db", got.db, want.db)
+			}
+		}
+	}
+}
+
 // TestNormThreadIndependent runs float32 layer and batch norms, forward and
 // backward, on one thread and on two, and wants the same bits.
 func TestNormThreadIndependent(t *testing.T) {
@@ -143,5 +212,38 @@ func TestNormErrors(t *testing.T) {
 		if !ok || (e.Op != "LayerNorm" && e.Op != "BatchNorm") {
 			t.Errorf("%s: got %v, want a LayerNorm/BatchNorm *Error", name, err)
 		}
+	}
+}
+
+// BenchmarkLayerNormFwdBwd is the bench tool's LayerNorm workload: 2048
+// rows of 512, affine, forward and backward through a product with a
+// fixed gradient.
+func BenchmarkLayerNormFwdBwd(b *testing.B) {
+	ManualSeed(1)
+	x := Randn(2048, 512).SetRequiresGrad(true)
+	w, bias := Ones(512).SetRequiresGrad(true), Zeros(512).SetRequiresGrad(true)
+	g := Randn(2048, 512)
+	for b.Loop() {
+		x.SetGrad(nil)
+		w.SetGrad(nil)
+		bias.SetGrad(nil)
+		LayerNorm(x, []int{512}, w, bias, 1e-5).Mul(g).Sum().Backward()
+	}
+}
+
+// BenchmarkBatchNormFwdBwd is the bench tool's BatchNorm2d workload: a
+// training-mode batch norm of 64×16×26×26 with running statistics, forward
+// and backward through a product with a fixed gradient.
+func BenchmarkBatchNormFwdBwd(b *testing.B) {
+	ManualSeed(1)
+	x := Randn(64, 16, 26, 26).SetRequiresGrad(true)
+	w, bias := Ones(16).SetRequiresGrad(true), Zeros(16).SetRequiresGrad(true)
+	rm, rv := Zeros(16), Ones(16)
+	g := Randn(64, 16, 26, 26)
+	for b.Loop() {
+		x.SetGrad(nil)
+		w.SetGrad(nil)
+		bias.SetGrad(nil)
+		BatchNorm(x, rm, rv, w, bias, true, 0.1, 1e-5).Mul(g).Sum().Backward()
 	}
 }
