@@ -41,20 +41,45 @@ type gemmKernel[T float] func(k int, a *T, rsa, csa int, b, c *T, ldc, n int)
 // gemmBlocking holds the register tile (mr×nr) and the cache blocks.
 type gemmBlocking struct{ mr, nr, mc, kc int }
 
-var (
-	// The microkernels: pure Go by default, replaced by assembly where the
-	// CPU allows (gemm_amd64.go).
-	sgemmKernel gemmKernel[float32] = sgemmKernelGo
-	dgemmKernel gemmKernel[float64] = dgemmKernelGo
-	// hasGEMMAsm is set where the assembly kernels are in use.
-	hasGEMMAsm bool
+// gemmImpl is a microkernel with the cache blocking chosen for it.
+type gemmImpl[T float] struct {
+	name string
+	kern gemmKernel[T]
+	bl   gemmBlocking
+}
 
-	// Cache blocking for Zen 3 (32 KiB L1d, 512 KiB L2): a KC×NR panel of
-	// B plus an MR×KC panel of A fill about two thirds of L1, an MC×KC
-	// block of A about a third of L2.
-	sgemmBlocking = gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}
-	dgemmBlocking = gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}
+// gemmMaxTile bounds MR·NR over all kernels (the AVX-512 ones are 12×32
+// and 12×16): the size of the buffer that partial tiles are computed in.
+const gemmMaxTile = 384
+
+// The portable kernels (gemm_generic.go), with the AVX2 blocking.
+var (
+	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}}
+	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}}
 )
+
+var (
+	// sgemmImpls and dgemmImpls list the kernels this CPU can run, the
+	// fastest first; gemm_amd64.go adds the assembly ones. The tests run
+	// each of them.
+	sgemmImpls = []gemmImpl[float32]{sgemmGo}
+	dgemmImpls = []gemmImpl[float64]{dgemmGo}
+
+	// The kernels in use, with their blocking: the first of the lists.
+	sgemmKernel   gemmKernel[float32] = sgemmKernelGo
+	dgemmKernel   gemmKernel[float64] = dgemmKernelGo
+	sgemmBlocking                     = sgemmGo.bl
+	dgemmBlocking                     = dgemmGo.bl
+	// hasGEMMAsm is set where assembly kernels are in use.
+	hasGEMMAsm bool
+)
+
+// useGEMMImpls makes s and d the kernels in use.
+func useGEMMImpls(s gemmImpl[float32], d gemmImpl[float64]) {
+	sgemmKernel, sgemmBlocking = s.kern, s.bl
+	dgemmKernel, dgemmBlocking = d.kern, d.bl
+	hasGEMMAsm = s.name != "go"
+}
 
 var (
 	// gemmMinFlops: below this many multiply-adds the reference kernel,
@@ -235,7 +260,7 @@ func (g *gemmJob[T]) participate() {
 			putPackBuf(apack)
 		}
 	}()
-	var tile [96]T
+	var tile [gemmMaxTile]T
 	for ph := 0; ph < 2*g.chunks; ph++ {
 		n := int32(g.units(ph))
 		for {
@@ -254,7 +279,7 @@ func (g *gemmJob[T]) participate() {
 
 // unit runs unit u of phase ph, recording a panic (or an interrupt) as
 // the product's failure; once failed, the remaining units do nothing.
-func (g *gemmJob[T]) unit(ph, u int, apack *packBuf[T], tile *[96]T) {
+func (g *gemmJob[T]) unit(ph, u int, apack *packBuf[T], tile *[gemmMaxTile]T) {
 	defer func() {
 		if r := recover(); r != nil {
 			g.mu.Lock()
@@ -325,7 +350,7 @@ func (g *gemmJob[T]) waitPhase(ph int, n int32) {
 // packed in ap, or read in place but for a last partial panel) by panels
 // c0..c1 of the packed B block bp (columns from jc, ncb wide), adding into
 // C.
-func (g *gemmJob[T]) macro(ap, bp []T, ic, mb, jc, ncb, pc, kcb, c0, c1 int, tile *[96]T) {
+func (g *gemmJob[T]) macro(ap, bp []T, ic, mb, jc, ncb, pc, kcb, c0, c1 int, tile *[gemmMaxTile]T) {
 	mr, nr := g.bl.mr, g.bl.nr
 	c, crs, ccs := g.c, g.crs, g.ccs
 	a, am := g.a, g.am
@@ -368,32 +393,42 @@ func (g *gemmJob[T]) macro(ap, bp []T, ic, mb, jc, ncb, pc, kcb, c0, c1 int, til
 // panels starting at dst[at*kcb]: panel r holds, for each p, the MR values
 // A[i0+r·MR+i, p0+p] (zeros past the last row).
 func (g *gemmJob[T]) packA(dst []T, at, i0, mb, p0, kcb int) {
-	const mr = 6 // both kernels are six rows tall
+	mr := g.bl.mr
 	a, am := g.a, g.am
 	for r := 0; r < mb; r += mr {
 		d := dst[(at+r)*kcb : (at+r+mr)*kcb]
 		rows := min(mr, mb-r)
 		base := am.off + (i0+r)*am.rs + p0*am.cs
 		switch {
-		case am.cs == 1 && rows == mr:
-			// Row-major A: six rows read side by side.
-			r0 := a[base : base+kcb]
-			r1 := a[base+am.rs : base+am.rs+kcb]
-			r2 := a[base+2*am.rs : base+2*am.rs+kcb]
-			r3 := a[base+3*am.rs : base+3*am.rs+kcb]
-			r4 := a[base+4*am.rs : base+4*am.rs+kcb]
-			r5 := a[base+5*am.rs : base+5*am.rs+kcb]
-			for p := range r0 {
-				dd := d[p*mr : p*mr+mr : p*mr+mr]
-				dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
 		case am.rs == 1 && rows == mr:
-			// Column-major A (a transposed operand): each column's six
+			// Column-major A (a transposed operand): each column's MR
 			// values are contiguous.
-			for p := 0; p < kcb; p++ {
-				s := a[base+p*am.cs : base+p*am.cs+mr : base+p*am.cs+mr]
-				dd := d[p*mr : p*mr+mr : p*mr+mr]
-				dd[0], dd[1], dd[2], dd[3], dd[4], dd[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+			packAColumns(d, a[base:], am.cs, kcb, mr)
+		case am.cs == 1:
+			// Row-major A: four rows read side by side, so that each
+			// column of the panel is written in a few strokes.
+			i := 0
+			for ; i+4 <= rows; i += 4 {
+				off := base + i*am.rs
+				r0 := a[off : off+kcb]
+				r1 := a[off+am.rs : off+am.rs+kcb]
+				r2 := a[off+2*am.rs : off+2*am.rs+kcb]
+				r3 := a[off+3*am.rs : off+3*am.rs+kcb]
+				for p := range r0 {
+					dd := d[p*mr+i : p*mr+i+4 : p*mr+i+4]
+					dd[0], dd[1], dd[2], dd[3] = r0[p], r1[p], r2[p], r3[p]
+				}
+			}
+			for ; i < rows; i++ {
+				src := a[base+i*am.rs : base+i*am.rs+kcb]
+				for p, v := range src {
+					d[p*mr+i] = v
+				}
+			}
+			if rows < mr {
+				for p := 0; p < kcb; p++ {
+					clear(d[p*mr+rows : p*mr+mr])
+				}
 			}
 		default:
 			for i := 0; i < mr; i++ {
@@ -408,6 +443,25 @@ func (g *gemmJob[T]) packA(dst []T, at, i0, mb, p0, kcb int) {
 					d[p*mr+i] = a[off+p*am.cs]
 				}
 			}
+		}
+	}
+}
+
+// packAColumns copies kcb columns of mr contiguous values, cs apart in
+// src, to dst, with fixed-size copies for the kernels' heights.
+func packAColumns[T float](dst, src []T, cs, kcb, mr int) {
+	switch mr {
+	case 12:
+		for p := 0; p < kcb; p++ {
+			*(*[12]T)(dst[p*12:]) = *(*[12]T)(src[p*cs:])
+		}
+	case 6:
+		for p := 0; p < kcb; p++ {
+			*(*[6]T)(dst[p*6:]) = *(*[6]T)(src[p*cs:])
+		}
+	default:
+		for p := 0; p < kcb; p++ {
+			copy(dst[p*mr:p*mr+mr], src[p*cs:p*cs+mr])
 		}
 	}
 }

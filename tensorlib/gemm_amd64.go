@@ -4,6 +4,8 @@ package tensorlib
 
 import "golang.org/x/sys/cpu"
 
+//go:generate go run ./internal/gemmgen
+
 // sgemmKernel6x16AVX2 is the float32 AVX2/FMA microkernel (gemm_amd64.s):
 // c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < 6, j < n ≤ 16, p < k.
 //
@@ -16,11 +18,42 @@ func sgemmKernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc, n 
 //go:noescape
 func dgemmKernel6x8AVX2(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int)
 
+// sgemmKernel12x32AVX512 is the float32 AVX-512 microkernel
+// (gemm_avx512_amd64.s, generated):
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*32+j] for i < 12, j < n ≤ 32, p < k.
+//
+//go:noescape
+func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n int)
+
+// dgemmKernel12x16AVX512 is the float64 AVX-512 microkernel
+// (gemm_avx512_amd64.s, generated):
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < 12, j < n ≤ 16, p < k.
+//
+//go:noescape
+func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int)
+
+// The assembly kernels and their cache blocking. The AVX2 blocking is
+// for Zen 3 (32 KiB L1d, 512 KiB L2): a KC×NR panel of B plus an MR×KC
+// panel of A fill about two thirds of L1, an MC×KC block of A about a
+// third of L2. The AVX-512 blocking is for Sapphire Rapids (48 KiB L1d,
+// 2 MiB L2), measured: see gemm.go.
+var (
+	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}}
+	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}}
+	sgemmAVX512 = gemmImpl[float32]{"avx512", sgemmKernel12x32AVX512, gemmBlocking{mr: 12, nr: 32, mc: 192, kc: 192}}
+	dgemmAVX512 = gemmImpl[float64]{"avx512", dgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 96, kc: 192}}
+)
+
 func init() {
-	// x/sys/cpu also checks that the OS saves the YMM registers.
+	// x/sys/cpu also checks that the OS saves the YMM (and for AVX-512 the
+	// ZMM and mask) registers.
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		hasGEMMAsm = true
-		sgemmKernel = sgemmKernel6x16AVX2
-		dgemmKernel = dgemmKernel6x8AVX2
+		sgemmImpls = append([]gemmImpl[float32]{sgemmAVX2}, sgemmImpls...)
+		dgemmImpls = append([]gemmImpl[float64]{dgemmAVX2}, dgemmImpls...)
 	}
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		sgemmImpls = append([]gemmImpl[float32]{sgemmAVX512}, sgemmImpls...)
+		dgemmImpls = append([]gemmImpl[float64]{dgemmAVX512}, dgemmImpls...)
+	}
+	useGEMMImpls(sgemmImpls[0], dgemmImpls[0])
 }

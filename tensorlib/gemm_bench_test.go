@@ -1,6 +1,9 @@
 package tensorlib
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // Benchmarks of the packed GEMM below the tensor API. Run with
 //
@@ -17,25 +20,26 @@ func reportGFLOPS(b *testing.B, flops float64) {
 	}
 }
 
-// BenchmarkMicrokernel measures the float32 and float64 microkernels alone
-// on L1-resident panels (KC = 256).
+// BenchmarkMicrokernel measures each float32 and float64 microkernel
+// alone on L1-resident panels (KC = 256).
 func BenchmarkMicrokernel(b *testing.B) {
+	for i := range sgemmImpls {
+		benchMicrokernel(b, sgemmImpls[i])
+		benchMicrokernel(b, dgemmImpls[i])
+	}
+}
+
+func benchMicrokernel[T float](b *testing.B, im gemmImpl[T]) {
 	const kc = 256
-	b.Run("float32", func(b *testing.B) {
-		ap, bp, c := make([]float32, kc*6), make([]float32, kc*16), make([]float32, 6*16)
+	mr, nr := im.bl.mr, im.bl.nr
+	var z T
+	b.Run(fmt.Sprintf("%s/%T", im.name, z), func(b *testing.B) {
+		ap, bp, c := make([]T, kc*mr), make([]T, kc*nr), make([]T, mr*nr)
 		b.ResetTimer()
 		for range b.N {
-			sgemmKernel(kc, &ap[0], 1, 6, &bp[0], &c[0], 16, 16)
+			im.kern(kc, &ap[0], 1, mr, &bp[0], &c[0], nr, nr)
 		}
-		reportGFLOPS(b, 2*kc*6*16)
-	})
-	b.Run("float64", func(b *testing.B) {
-		ap, bp, c := make([]float64, kc*6), make([]float64, kc*8), make([]float64, 6*8)
-		b.ResetTimer()
-		for range b.N {
-			dgemmKernel(kc, &ap[0], 1, 6, &bp[0], &c[0], 8, 8)
-		}
-		reportGFLOPS(b, 2*kc*6*8)
+		reportGFLOPS(b, float64(2*kc*mr*nr))
 	})
 }
 
