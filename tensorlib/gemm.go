@@ -472,19 +472,31 @@ func packAColumns[T float](dst, src []T, cs, kcb, mr int) {
 func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 	nr := g.bl.nr
 	b, bm := g.b, g.bm
+	if bm.cs == 1 {
+		// Row-major B: each row of the block is read once, left to right
+		// (reading a panel's NR columns down K rows instead touches a
+		// page per row), and cut into the panels' rows.
+		full := min(q1, ncb/nr)
+		for p := 0; p < kcb; p++ {
+			off := bm.off + (p0+p)*bm.rs + j0
+			for q := q0; q < full; q++ {
+				copyPanelRow(dst[q*kcb*nr+p*nr:], b[off+q*nr:], nr)
+			}
+			if full < q1 {
+				// The last, partial panel.
+				cols := ncb - full*nr
+				dd := dst[full*kcb*nr+p*nr : full*kcb*nr+p*nr+nr]
+				copy(dd, b[off+full*nr:off+full*nr+cols])
+				clear(dd[cols:])
+			}
+		}
+		return
+	}
 	for q := q0; q < q1; q++ {
 		d := dst[q*kcb*nr : (q+1)*kcb*nr]
 		cols := min(nr, ncb-q*nr)
 		base := bm.off + p0*bm.rs + (j0+q*nr)*bm.cs
 		switch {
-		case bm.cs == 1:
-			// Row-major B: NR (or cols) contiguous values per row.
-			for p := 0; p < kcb; p++ {
-				src := b[base+p*bm.rs : base+p*bm.rs+cols]
-				dd := d[p*nr : p*nr+nr]
-				copy(dd, src)
-				clear(dd[cols:])
-			}
 		case bm.rs == 1:
 			// Column-major B (a transposed operand): each column is
 			// contiguous; four columns are read side by side so that each
@@ -522,6 +534,21 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 				clear(dd[cols:])
 			}
 		}
+	}
+}
+
+// copyPanelRow copies nr values from src to dst, with fixed-size copies
+// (moves in registers, no call) for the kernels' widths.
+func copyPanelRow[T float](dst, src []T, nr int) {
+	switch nr {
+	case 32:
+		*(*[32]T)(dst) = *(*[32]T)(src)
+	case 16:
+		*(*[16]T)(dst) = *(*[16]T)(src)
+	case 8:
+		*(*[8]T)(dst) = *(*[8]T)(src)
+	default:
+		copy(dst[:nr], src[:nr])
 	}
 }
 

@@ -1,9 +1,49 @@
 package tensorlib
 
 import (
+	"flag"
 	"fmt"
 	"testing"
 )
+
+// benchGEMMImpl selects the kernels BenchmarkGEMM uses by name (avx512,
+// avx2, go), to compare them in one session: -args -gemm.impl=avx2.
+var benchGEMMImpl = flag.String("gemm.impl", "", "kernels for BenchmarkGEMM (default: the fastest this CPU runs)")
+
+// benchGEMMMC and benchGEMMKC override the float32 cache blocking, for
+// tuning: -args -gemm.mc=192 -gemm.kc=256.
+var (
+	benchGEMMMC = flag.Int("gemm.mc", 0, "float32 MC for BenchmarkGEMM (0: the kernel's)")
+	benchGEMMKC = flag.Int("gemm.kc", 0, "float32 KC for BenchmarkGEMM (0: the kernel's)")
+)
+
+// useBenchGEMMImpl applies -gemm.impl for the benchmark.
+func useBenchGEMMImpl(b *testing.B) {
+	s, d, asm := sgemmKernel, dgemmKernel, hasGEMMAsm
+	sb, db := sgemmBlocking, dgemmBlocking
+	b.Cleanup(func() {
+		sgemmKernel, dgemmKernel, hasGEMMAsm = s, d, asm
+		sgemmBlocking, dgemmBlocking = sb, db
+	})
+	if *benchGEMMImpl != "" {
+		found := false
+		for i, im := range sgemmImpls {
+			if im.name == *benchGEMMImpl {
+				useGEMMImpls(im, dgemmImpls[i])
+				found = true
+			}
+		}
+		if !found {
+			b.Fatalf("no kernel %q on this CPU", *benchGEMMImpl)
+		}
+	}
+	if *benchGEMMMC > 0 {
+		sgemmBlocking.mc = *benchGEMMMC
+	}
+	if *benchGEMMKC > 0 {
+		sgemmBlocking.kc = *benchGEMMKC
+	}
+}
 
 // Benchmarks of the packed GEMM below the tensor API. Run with
 //
@@ -69,6 +109,7 @@ var gemmBenchShapes = []struct {
 // BenchmarkGEMM measures the packed product (packing included, no tensor
 // API) for float32.
 func BenchmarkGEMM(b *testing.B) {
+	useBenchGEMMImpl(b)
 	for _, s := range gemmBenchShapes {
 		b.Run(s.name, func(b *testing.B) {
 			a := make([]float32, s.m*s.k)
