@@ -41,11 +41,14 @@ type gemmKernel[T float] func(k int, a *T, rsa, csa int, b, c *T, ldc, n int)
 // gemmBlocking holds the register tile (mr×nr) and the cache blocks.
 type gemmBlocking struct{ mr, nr, mc, kc int }
 
-// gemmImpl is a microkernel with the cache blocking chosen for it.
+// gemmImpl is a microkernel with the cache blocking chosen for it, and
+// optionally a narrower kernel for products whose short side fits its NR
+// (an MLP's output layer of ten units): fewer of its lanes are padding.
 type gemmImpl[T float] struct {
-	name string
-	kern gemmKernel[T]
-	bl   gemmBlocking
+	name   string
+	kern   gemmKernel[T]
+	bl     gemmBlocking
+	narrow *gemmImpl[T]
 }
 
 // gemmMaxTile bounds MR·NR over all kernels (the AVX-512 ones are 12×32
@@ -54,8 +57,8 @@ const gemmMaxTile = 384
 
 // The portable kernels (gemm_generic.go), with the AVX2 blocking.
 var (
-	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}}
-	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}}
+	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil}
+	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil}
 )
 
 var (
@@ -65,19 +68,16 @@ var (
 	sgemmImpls = []gemmImpl[float32]{sgemmGo}
 	dgemmImpls = []gemmImpl[float64]{dgemmGo}
 
-	// The kernels in use, with their blocking: the first of the lists.
-	sgemmKernel   gemmKernel[float32] = sgemmKernelGo
-	dgemmKernel   gemmKernel[float64] = dgemmKernelGo
-	sgemmBlocking                     = sgemmGo.bl
-	dgemmBlocking                     = dgemmGo.bl
+	// The kernels in use: the first of the lists.
+	sgemmImpl = sgemmGo
+	dgemmImpl = dgemmGo
 	// hasGEMMAsm is set where assembly kernels are in use.
 	hasGEMMAsm bool
 )
 
 // useGEMMImpls makes s and d the kernels in use.
 func useGEMMImpls(s gemmImpl[float32], d gemmImpl[float64]) {
-	sgemmKernel, sgemmBlocking = s.kern, s.bl
-	dgemmKernel, dgemmBlocking = d.kern, d.bl
+	sgemmImpl, dgemmImpl = s, d
 	hasGEMMAsm = s.name != "go"
 }
 
@@ -104,9 +104,9 @@ func gemmFast[T number](c, a []T, am matView, b []T, bm matView, n, k, m int) bo
 	}
 	switch cc := any(c).(type) {
 	case []float32:
-		packedGEMM(cc, m, 1, any(a).([]float32), am, any(b).([]float32), bm, n, k, m, sgemmKernel, sgemmBlocking)
+		packedGEMM(cc, m, 1, any(a).([]float32), am, any(b).([]float32), bm, n, k, m, sgemmImpl)
 	case []float64:
-		packedGEMM(cc, m, 1, any(a).([]float64), am, any(b).([]float64), bm, n, k, m, dgemmKernel, dgemmBlocking)
+		packedGEMM(cc, m, 1, any(a).([]float64), am, any(b).([]float64), bm, n, k, m, dgemmImpl)
 	default:
 		return false
 	}
@@ -124,10 +124,11 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // packedGEMM adds A·B (m×k by k×n) to C, whose element (i, j) is
 // c[i*crs+j*ccs]. It panics with ErrInterrupted if interrupted (leaving C
 // partly updated).
-func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matView, m, k, n int, kern gemmKernel[T], bl gemmBlocking) {
+func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matView, m, k, n int, im gemmImpl[T]) {
 	if m == 0 || n == 0 || k == 0 {
 		return
 	}
+	bl := im.bl
 	// A product may be computed as Cᵀ = Bᵀ·Aᵀ instead (swapping the
 	// operands' roles and strides). Thin products (an output layer's ten
 	// columns, or ten rows) are arranged to have the short side along N,
@@ -145,7 +146,11 @@ func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matVi
 		am, bm = matView{bm.off, bm.cs, bm.rs}, matView{am.off, am.cs, am.rs}
 		crs, ccs = ccs, crs
 	}
-	g := &gemmJob[T]{m: m, n: n, k: k, a: a, am: am, b: b, bm: bm, c: c, crs: crs, ccs: ccs, kern: kern, bl: bl}
+	if im.narrow != nil && n <= im.narrow.bl.nr {
+		im = *im.narrow
+		bl = im.bl
+	}
+	g := &gemmJob[T]{m: m, n: n, k: k, a: a, am: am, b: b, bm: bm, c: c, crs: crs, ccs: ccs, kern: im.kern, bl: bl}
 	g.directA = n <= thin && (am.cs == 1 || am.rs <= 1)
 	g.kc = ceilDiv(k, ceilDiv(k, bl.kc))
 	np := ceilDiv(n, bl.nr)
@@ -427,7 +432,9 @@ func (g *gemmJob[T]) packA(dst []T, at, i0, mb, p0, kcb int) {
 			}
 			if rows < mr {
 				for p := 0; p < kcb; p++ {
-					clear(d[p*mr+rows : p*mr+mr])
+					for i := rows; i < mr; i++ {
+						d[p*mr+i] = 0
+					}
 				}
 			}
 		default:
@@ -483,11 +490,17 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 				copyPanelRow(dst[q*kcb*nr+p*nr:], b[off+q*nr:], nr)
 			}
 			if full < q1 {
-				// The last, partial panel.
+				// The last, partial panel: a loop, as memmove and memclr
+				// calls cost more than a few values each.
 				cols := ncb - full*nr
 				dd := dst[full*kcb*nr+p*nr : full*kcb*nr+p*nr+nr]
-				copy(dd, b[off+full*nr:off+full*nr+cols])
-				clear(dd[cols:])
+				src := b[off+full*nr : off+full*nr+cols]
+				for j, v := range src {
+					dd[j] = v
+				}
+				for j := cols; j < nr; j++ {
+					dd[j] = 0
+				}
 			}
 		}
 		return

@@ -32,6 +32,20 @@ func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc,
 //go:noescape
 func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int)
 
+// sgemmKernel12x16AVX512 is the narrow float32 AVX-512 microkernel
+// (gemm_avx512_amd64.s, generated):
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < 12, j < n ≤ 16, p < k.
+//
+//go:noescape
+func sgemmKernel12x16AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n int)
+
+// dgemmKernel12x8AVX512 is the narrow float64 AVX-512 microkernel
+// (gemm_avx512_amd64.s, generated):
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*8+j] for i < 12, j < n ≤ 8, p < k.
+//
+//go:noescape
+func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int)
+
 // The assembly kernels and their cache blocking. The AVX2 blocking is
 // for Zen 3 (32 KiB L1d, 512 KiB L2): a KC×NR panel of B plus an MR×KC
 // panel of A fill about two thirds of L1, an MC×KC block of A about a
@@ -41,10 +55,12 @@ func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc,
 // stream well from L2); KC = 384 does fewer passes over C for the
 // K = 784 of an MNIST layer.
 var (
-	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}}
-	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}}
-	sgemmAVX512 = gemmImpl[float32]{"avx512", sgemmKernel12x32AVX512, gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384}}
-	dgemmAVX512 = gemmImpl[float64]{"avx512", dgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384}}
+	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil}
+	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil}
+	sgemmAVX512 = gemmImpl[float32]{"avx512", sgemmKernel12x32AVX512, gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384},
+		&gemmImpl[float32]{"avx512-narrow", sgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384}, nil}}
+	dgemmAVX512 = gemmImpl[float64]{"avx512", dgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
+		&gemmImpl[float64]{"avx512-narrow", dgemmKernel12x8AVX512, gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384}, nil}}
 )
 
 func init() {

@@ -19,11 +19,9 @@ var (
 
 // useBenchGEMMImpl applies -gemm.impl for the benchmark.
 func useBenchGEMMImpl(b *testing.B) {
-	s, d, asm := sgemmKernel, dgemmKernel, hasGEMMAsm
-	sb, db := sgemmBlocking, dgemmBlocking
+	s, d, asm := sgemmImpl, dgemmImpl, hasGEMMAsm
 	b.Cleanup(func() {
-		sgemmKernel, dgemmKernel, hasGEMMAsm = s, d, asm
-		sgemmBlocking, dgemmBlocking = sb, db
+		sgemmImpl, dgemmImpl, hasGEMMAsm = s, d, asm
 	})
 	if *benchGEMMImpl != "" {
 		found := false
@@ -38,10 +36,10 @@ func useBenchGEMMImpl(b *testing.B) {
 		}
 	}
 	if *benchGEMMMC > 0 {
-		sgemmBlocking.mc = *benchGEMMMC
+		sgemmImpl.bl.mc = *benchGEMMMC
 	}
 	if *benchGEMMKC > 0 {
-		sgemmBlocking.kc = *benchGEMMKC
+		sgemmImpl.bl.kc = *benchGEMMKC
 	}
 }
 
@@ -66,6 +64,9 @@ func BenchmarkMicrokernel(b *testing.B) {
 	for i := range sgemmImpls {
 		benchMicrokernel(b, sgemmImpls[i])
 		benchMicrokernel(b, dgemmImpls[i])
+		if n := sgemmImpls[i].narrow; n != nil {
+			benchMicrokernel(b, *n)
+		}
 	}
 }
 
@@ -73,7 +74,7 @@ func benchMicrokernel[T float](b *testing.B, im gemmImpl[T]) {
 	const kc = 256
 	mr, nr := im.bl.mr, im.bl.nr
 	var z T
-	b.Run(fmt.Sprintf("%s/%T", im.name, z), func(b *testing.B) {
+	b.Run(fmt.Sprintf("%s/%T/%dx%d", im.name, z, mr, nr), func(b *testing.B) {
 		ap, bp, c := make([]T, kc*mr), make([]T, kc*nr), make([]T, mr*nr)
 		b.ResetTimer()
 		for range b.N {

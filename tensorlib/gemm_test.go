@@ -113,8 +113,8 @@ func TestGEMMImpls(t *testing.T) {
 			t.Errorf("kernel %d: %s and %s", i, sgemmImpls[i].name, dgemmImpls[i].name)
 		}
 	}
-	if sgemmBlocking != sgemmImpls[0].bl || dgemmBlocking != dgemmImpls[0].bl {
-		t.Errorf("blocking in use %v %v, want the first kernel's", sgemmBlocking, dgemmBlocking)
+	if sgemmImpl.name != sgemmImpls[0].name || dgemmImpl.name != dgemmImpls[0].name {
+		t.Errorf("kernels in use %s %s, want the first", sgemmImpl.name, dgemmImpl.name)
 	}
 	if sgemmImpls[len(sgemmImpls)-1].name != "go" {
 		t.Errorf("the pure-Go kernel is not listed last")
@@ -128,28 +128,37 @@ func TestGEMMImpls(t *testing.T) {
 }
 
 func (v gemmVariant) apply(t testing.TB) {
-	s32, d32 := sgemmKernel, dgemmKernel
-	sb, db := sgemmBlocking, dgemmBlocking
+	s32, d32 := sgemmImpl, dgemmImpl
 	asm := hasGEMMAsm
 	pw, minF, maxB := gemmFlopsPerWorker, gemmMinFlops, gemmMaxPackedB
 	procs := runtime.GOMAXPROCS(v.procs)
 	t.Cleanup(func() {
-		sgemmKernel, dgemmKernel = s32, d32
-		sgemmBlocking, dgemmBlocking = sb, db
+		sgemmImpl, dgemmImpl = s32, d32
 		hasGEMMAsm = asm
 		gemmFlopsPerWorker, gemmMinFlops, gemmMaxPackedB = pw, minF, maxB
 		runtime.GOMAXPROCS(procs)
 	})
 	useGEMMImpls(sgemmImpls[v.impl], dgemmImpls[v.impl])
 	if v.tiny {
-		sgemmBlocking.mc, sgemmBlocking.kc = 2*sgemmBlocking.mr, 7
-		dgemmBlocking.mc, dgemmBlocking.kc = 3*dgemmBlocking.mr, 5
+		sgemmImpl = tinyBlocks(sgemmImpl, 2, 7)
+		dgemmImpl = tinyBlocks(dgemmImpl, 3, 5)
 		gemmMaxPackedB = 600
 	}
 	if v.perWorker > 0 {
 		gemmFlopsPerWorker = v.perWorker
 	}
 	gemmMinFlops = 0
+}
+
+// tinyBlocks returns im (and its narrow kernel) with blocks of mcPanels
+// row panels and kc columns.
+func tinyBlocks[T float](im gemmImpl[T], mcPanels, kc int) gemmImpl[T] {
+	im.bl.mc, im.bl.kc = mcPanels*im.bl.mr, kc
+	if im.narrow != nil {
+		n := tinyBlocks(*im.narrow, mcPanels, kc)
+		im.narrow = &n
+	}
+	return im
 }
 
 // goKernels reports whether the variant uses the pure-Go kernels.
@@ -189,6 +198,12 @@ func TestGEMMKernelColumns(t *testing.T) {
 		t.Run(sgemmImpls[i].name, func(t *testing.T) {
 			testKernelColumns(t, sgemmImpls[i])
 			testKernelColumns(t, dgemmImpls[i])
+			if n := sgemmImpls[i].narrow; n != nil {
+				testKernelColumns(t, *n)
+			}
+			if n := dgemmImpls[i].narrow; n != nil {
+				testKernelColumns(t, *n)
+			}
 		})
 	}
 }
@@ -320,7 +335,7 @@ func TestGEMMStridedC(t *testing.T) {
 				for i := range c {
 					c[i] = 1
 				}
-				packedGEMM(c, 1, m, a, am, b, bm, m, k, n, sgemmKernel, sgemmBlocking)
+				packedGEMM(c, 1, m, a, am, b, bm, m, k, n, sgemmImpl)
 				for i := range c {
 					c[i]--
 				}

@@ -44,6 +44,10 @@ func (k kernel) bsfx() string {
 var kernels = []kernel{
 	{name: "sgemmKernel12x32AVX512", mr: 12, nv: 2, size: 4, typ: "float32"},
 	{name: "dgemmKernel12x16AVX512", mr: 12, nv: 2, size: 8, typ: "float64"},
+	// Narrow kernels for products with at most 16 (8) columns, such as an
+	// MLP's output layer: one ZMM per row wastes fewer lanes.
+	{name: "sgemmKernel12x16AVX512", mr: 12, nv: 1, size: 4, typ: "float32"},
+	{name: "dgemmKernel12x8AVX512", mr: 12, nv: 1, size: 8, typ: "float64"},
 }
 
 func main() {
@@ -56,8 +60,9 @@ func main() {
 
 // AVX-512 microkernels of the packed GEMM (see gemm.go), selected at run
 // time on CPUs with AVX-512F. Each adds an MR×NR tile of A·B to C,
-// accumulating in 24 ZMM registers (two per row of the tile): per k step it
-// loads one row of a packed B micro-panel (NR values, two ZMM) and
+// accumulating in 24 ZMM registers (two per row of the tile; 12 for the
+// narrow kernels, one per row): per k step it loads one row of a packed B
+// micro-panel (NR values, one ZMM per 16 float32 or 8 float64) and
 // broadcasts the MR values of one column of A, read with strides: rsa = 1,
 // csa = MR for a packed A micro-panel, or A's own strides when A is used in
 // place. Rows 0..11 of A are addressed from four base pointers, three rows

@@ -1,0 +1,90 @@
+package tensorlib
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+func threadCPU() time.Duration {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, uintptr(unsafe.Pointer(&ts)), 0)
+	return time.Duration(ts.Nano())
+}
+
+// TestTuneGEMM: GEMMTUNE="impl:mc:kc,impl:mc:kc" rounds of thread-CPU-time GFLOP/s.
+func TestTuneGEMM(t *testing.T) {
+	spec := os.Getenv("GEMMTUNE")
+	if spec == "" {
+		t.Skip()
+	}
+	runtime.LockOSThread()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	cfgs := strings.Split(spec, ",")
+	res := map[string][]float64{}
+	for round := 0; round < 5; round++ {
+		for _, s := range gemmBenchShapes {
+			if s.m*s.n*s.k > 2e9 {
+				continue
+			}
+			a := make([]float32, s.m*s.k)
+			bb := make([]float32, s.k*s.n)
+			am, bm := matView{0, s.k, 1}, matView{0, s.n, 1}
+			if s.transA {
+				am = matView{0, 1, s.m}
+			}
+			if s.transB {
+				bm = matView{0, 1, s.k}
+			}
+			c := make([]float32, s.m*s.n)
+			for _, cfg := range cfgs {
+				f := strings.Split(cfg, ":")
+				sk := sgemmImpl
+				for i, im := range sgemmImpls {
+					if im.name == f[0] {
+						useGEMMImpls(im, dgemmImpls[i])
+					}
+				}
+				if len(f) > 2 {
+					sgemmImpl.bl.mc, _ = strconv.Atoi(f[1])
+					sgemmImpl.bl.kc, _ = strconv.Atoi(f[2])
+				}
+				reps := max(3, int(3e7/float64(s.m*s.n*s.k)))
+				gemm(c, a, am, bb, bm, s.m, s.k, s.n)
+				t0 := threadCPU()
+				for range reps {
+					gemm(c, a, am, bb, bm, s.m, s.k, s.n)
+				}
+				d := threadCPU() - t0
+				res[s.name+"|"+cfg] = append(res[s.name+"|"+cfg], 2*float64(s.m*s.n*s.k*reps)/d.Seconds()/1e9)
+				sgemmImpl = sk
+			}
+		}
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "%-8s", "")
+	for _, c := range cfgs {
+		fmt.Fprintf(&out, "%18s", c)
+	}
+	out.WriteString("\n")
+	for _, s := range gemmBenchShapes {
+		if s.m*s.n*s.k > 2e9 {
+			continue
+		}
+		fmt.Fprintf(&out, "%-8s", s.name)
+		for _, c := range cfgs {
+			v := res[s.name+"|"+c]
+			sort.Float64s(v)
+			fmt.Fprintf(&out, "%11.1f (%4.0f)", v[len(v)-1], v[len(v)/2])
+		}
+		out.WriteString("\n")
+	}
+	fmt.Print(out.String())
+}
