@@ -1,5 +1,16 @@
 package tensorlib
 
+// A tuning aid for the GEMM kernels and blocking on a shared machine: it
+// times products by the CPU time of the calling thread (locked to it, with
+// GOMAXPROCS 1), which other processes' load inflates far less than wall
+// time. Run
+//
+//	GEMMTUNE=avx2,avx512,avx512:144:384 go test ./tensorlib/ -run TuneGEMM -v
+//
+// to print, per product of BenchmarkGEMM, the best and median GFLOP/s of
+// five rounds for each configuration: a kernel name, optionally with the
+// float32 MC and KC.
+
 import (
 	"fmt"
 	"os"
@@ -13,13 +24,14 @@ import (
 	"unsafe"
 )
 
+// threadCPU returns the calling thread's CPU time.
 func threadCPU() time.Duration {
 	var ts syscall.Timespec
 	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, uintptr(unsafe.Pointer(&ts)), 0)
 	return time.Duration(ts.Nano())
 }
 
-// TestTuneGEMM: GEMMTUNE="impl:mc:kc,impl:mc:kc" rounds of thread-CPU-time GFLOP/s.
+// TestTuneGEMM runs the configurations of $GEMMTUNE (skipped without it).
 func TestTuneGEMM(t *testing.T) {
 	spec := os.Getenv("GEMMTUNE")
 	if spec == "" {
