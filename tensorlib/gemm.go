@@ -49,6 +49,10 @@ type gemmImpl[T float] struct {
 	kern   gemmKernel[T]
 	bl     gemmBlocking
 	narrow *gemmImpl[T]
+	// gather, if not nil, packs a full panel whose rows are strided in
+	// the source: dst[p*lanes+l] = src[p*step+l*stride] for p < k,
+	// l < lanes (the AVX-512 gathers of gemm_pack_amd64.s).
+	gather func(dst, src *T, k, step, stride, lanes int)
 }
 
 // gemmMaxTile bounds MR·NR over all kernels (the AVX-512 ones are 12×32
@@ -57,8 +61,8 @@ const gemmMaxTile = 384
 
 // The portable kernels (gemm_generic.go), with the AVX2 blocking.
 var (
-	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil}
-	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil}
+	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil}
+	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil}
 )
 
 var (
@@ -150,7 +154,7 @@ func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matVi
 		im = *im.narrow
 		bl = im.bl
 	}
-	g := &gemmJob[T]{m: m, n: n, k: k, a: a, am: am, b: b, bm: bm, c: c, crs: crs, ccs: ccs, kern: im.kern, bl: bl}
+	g := &gemmJob[T]{m: m, n: n, k: k, a: a, am: am, b: b, bm: bm, c: c, crs: crs, ccs: ccs, kern: im.kern, bl: bl, gather: im.gather}
 	g.directA = n <= thin && (am.cs == 1 || am.rs <= 1)
 	g.kc = ceilDiv(k, ceilDiv(k, bl.kc))
 	np := ceilDiv(n, bl.nr)
@@ -190,6 +194,7 @@ type gemmJob[T float] struct {
 	ccs     int
 	kern    gemmKernel[T]
 	bl      gemmBlocking
+	gather  func(dst, src *T, k, step, stride, lanes int)
 	directA bool // A is read in place, only a last partial panel packed
 
 	kc     int // the K step, balanced
@@ -409,6 +414,9 @@ func (g *gemmJob[T]) packA(dst []T, at, i0, mb, p0, kcb int) {
 			// Column-major A (a transposed operand): each column's MR
 			// values are contiguous.
 			packAColumns(d, a[base:], am.cs, kcb, mr)
+		case rows == mr && g.canGather(a, base, am.cs, am.rs, kcb, mr):
+			// Any other full panel: each column of it gathered.
+			g.gather(&d[0], &a[base], kcb, am.cs, am.rs, mr)
 		case am.cs == 1:
 			// Row-major A: four rows read side by side, so that each
 			// column of the panel is written in a few strokes.
@@ -510,6 +518,10 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 		cols := min(nr, ncb-q*nr)
 		base := bm.off + p0*bm.rs + (j0+q*nr)*bm.cs
 		switch {
+		case cols == nr && g.canGather(b, base, bm.rs, bm.cs, kcb, nr):
+			// A full panel of a column-major (or strided) B: each row
+			// of the panel gathered.
+			g.gather(&d[0], &b[base], kcb, bm.rs, bm.cs, nr)
 		case bm.rs == 1:
 			// Column-major B (a transposed operand): each column is
 			// contiguous; four columns are read side by side so that each
@@ -548,6 +560,18 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 			}
 		}
 	}
+}
+
+// canGather reports whether g.gather can pack the lanes×k panel at src[base]
+// whose rows are step apart and whose values in a row are stride apart:
+// there is a gather, its int32 indices hold (lanes-1)·stride, and the
+// panel lies in src (checked here, as the assembly reads unchecked).
+func (g *gemmJob[T]) canGather(src []T, base, step, stride, k, lanes int) bool {
+	if g.gather == nil || stride < 0 || step < 0 || (lanes-1)*stride >= 1<<31 {
+		return false
+	}
+	_ = src[base+(k-1)*step+(lanes-1)*stride]
+	return true
 }
 
 // copyPanelRow copies nr values from src to dst, with fixed-size copies

@@ -55,12 +55,14 @@ func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, 
 // stream well from L2); KC = 384 does fewer passes over C for the
 // K = 784 of an MNIST layer.
 var (
-	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil}
-	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil}
+	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil}
+	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil}
 	sgemmAVX512 = gemmImpl[float32]{"avx512", sgemmKernel12x32AVX512, gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384},
-		&gemmImpl[float32]{"avx512-narrow", sgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384}, nil}}
+		&gemmImpl[float32]{"avx512-narrow", sgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384}, nil, gatherPanel32},
+		gatherPanel32}
 	dgemmAVX512 = gemmImpl[float64]{"avx512", dgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
-		&gemmImpl[float64]{"avx512-narrow", dgemmKernel12x8AVX512, gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384}, nil}}
+		&gemmImpl[float64]{"avx512-narrow", dgemmKernel12x8AVX512, gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384}, nil, gatherPanel64},
+		gatherPanel64}
 )
 
 func init() {
@@ -76,3 +78,15 @@ func init() {
 	}
 	useGEMMImpls(sgemmImpls[0], dgemmImpls[0])
 }
+
+// gatherPanel32 packs a strided float32 panel with AVX-512 gathers
+// (gemm_pack_amd64.s): dst[p*lanes+l] = src[p*step+l*stride] for p < k,
+// l < lanes ≤ 32.
+//
+//go:noescape
+func gatherPanel32(dst, src *float32, k, step, stride, lanes int)
+
+// gatherPanel64 is gatherPanel32 for float64, lanes ≤ 16.
+//
+//go:noescape
+func gatherPanel64(dst, src *float64, k, step, stride, lanes int)

@@ -9,7 +9,7 @@ package tensorlib
 //
 // to print, per product of BenchmarkGEMM, the best and median GFLOP/s of
 // five rounds for each configuration: a kernel name, optionally with the
-// float32 MC and KC.
+// float32 MC and KC; a name ending in /ng packs without gathers.
 
 import (
 	"fmt"
@@ -60,9 +60,12 @@ func TestTuneGEMM(t *testing.T) {
 				f := strings.Split(cfg, ":")
 				sk := sgemmImpl
 				for i, im := range sgemmImpls {
-					if im.name == f[0] {
+					if im.name == strings.TrimSuffix(f[0], "/ng") {
 						useGEMMImpls(im, dgemmImpls[i])
 					}
+				}
+				if strings.HasSuffix(cfg, "/ng") {
+					sgemmImpl.gather = nil
 				}
 				if len(f) > 2 {
 					sgemmImpl.bl.mc, _ = strconv.Atoi(f[1])
@@ -99,4 +102,44 @@ func TestTuneGEMM(t *testing.T) {
 		out.WriteString("\n")
 	}
 	fmt.Print(out.String())
+}
+
+// TestTuneGEMMScaling prints, per product, the best wall-clock GFLOP/s of
+// many short rounds at one and two threads (interleaved, so that both see
+// the same quiet moments of a shared machine) and their ratio. Opt-in:
+// GEMMSCALING=rounds.
+func TestTuneGEMMScaling(t *testing.T) {
+	rounds, _ := strconv.Atoi(os.Getenv("GEMMSCALING"))
+	if rounds == 0 {
+		t.Skip()
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	fmt.Printf("%-8s %8s %8s %6s\n", "", "1T", "2T", "ratio")
+	for _, s := range gemmBenchShapes {
+		a := make([]float32, s.m*s.k)
+		bb := make([]float32, s.k*s.n)
+		am, bm := matView{0, s.k, 1}, matView{0, s.n, 1}
+		if s.transA {
+			am = matView{0, 1, s.m}
+		}
+		if s.transB {
+			bm = matView{0, 1, s.k}
+		}
+		c := make([]float32, s.m*s.n)
+		reps := max(2, int(2e7/float64(s.m*s.n*s.k)))
+		var best [3]float64
+		for range rounds {
+			for _, procs := range []int{1, 2} {
+				runtime.GOMAXPROCS(procs)
+				gemm(c, a, am, bb, bm, s.m, s.k, s.n)
+				t0 := time.Now()
+				for range reps {
+					gemm(c, a, am, bb, bm, s.m, s.k, s.n)
+				}
+				g := 2 * float64(s.m*s.n*s.k*reps) / time.Since(t0).Seconds() / 1e9
+				best[procs] = max(best[procs], g)
+			}
+		}
+		fmt.Printf("%-8s %8.1f %8.1f %6.2f\n", s.name, best[1], best[2], best[2]/best[1])
+	}
 }
