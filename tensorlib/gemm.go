@@ -53,6 +53,11 @@ type gemmImpl[T float] struct {
 	// the source: dst[p*lanes+l] = src[p*step+l*stride] for p < k,
 	// l < lanes (the AVX-512 gathers of gemm_pack_amd64.s).
 	gather func(dst, src *T, k, step, stride, lanes int)
+	// copyRows, if not nil, copies row p of consecutive panels of a
+	// row-major B: for q < panels, rowBytes bytes from src+q·rowBytes
+	// to dst+q·pstride (the AVX moves of gemm_pack_amd64.s; a Go copy of
+	// a panel row calls memmove, which costs more than the copy).
+	copyRows func(dst, src unsafe.Pointer, panels, rowBytes, pstride int)
 }
 
 // gemmMaxTile bounds MR·NR over all kernels (the AVX-512 ones are 12×32
@@ -61,8 +66,8 @@ const gemmMaxTile = 384
 
 // The portable kernels (gemm_generic.go), with the AVX2 blocking.
 var (
-	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil}
-	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil}
+	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil, nil}
+	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil, nil}
 )
 
 var (
@@ -90,8 +95,9 @@ var (
 	// with no packing, is as fast.
 	gemmMinFlops = 2048
 	// gemmFlopsPerWorker: each goroutine beyond the first needs at least
-	// this many multiply-adds to pay for handing it work.
-	gemmFlopsPerWorker = 1 << 19
+	// this many multiply-adds (some 10µs with the AVX-512 kernels) to pay
+	// for handing it work.
+	gemmFlopsPerWorker = 1 << 20
 	// gemmMaxPackedB bounds the packed copy of B (K×NC elements).
 	gemmMaxPackedB = 1 << 21
 	// gemmHelperSpin is how long an idle helper polls for the next product
@@ -154,7 +160,7 @@ func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matVi
 		im = *im.narrow
 		bl = im.bl
 	}
-	g := &gemmJob[T]{m: m, n: n, k: k, a: a, am: am, b: b, bm: bm, c: c, crs: crs, ccs: ccs, kern: im.kern, bl: bl, gather: im.gather}
+	g := &gemmJob[T]{m: m, n: n, k: k, a: a, am: am, b: b, bm: bm, c: c, crs: crs, ccs: ccs, kern: im.kern, bl: bl, gather: im.gather, copyRows: im.copyRows}
 	g.directA = n <= thin && (am.cs == 1 || am.rs <= 1)
 	g.kc = ceilDiv(k, ceilDiv(k, bl.kc))
 	np := ceilDiv(n, bl.nr)
@@ -184,18 +190,19 @@ func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matVi
 
 // gemmJob is one product, computed by one or more participants.
 type gemmJob[T float] struct {
-	m, n, k int
-	a       []T
-	am      matView
-	b       []T
-	bm      matView
-	c       []T
-	crs     int
-	ccs     int
-	kern    gemmKernel[T]
-	bl      gemmBlocking
-	gather  func(dst, src *T, k, step, stride, lanes int)
-	directA bool // A is read in place, only a last partial panel packed
+	m, n, k  int
+	a        []T
+	am       matView
+	b        []T
+	bm       matView
+	c        []T
+	crs      int
+	ccs      int
+	kern     gemmKernel[T]
+	bl       gemmBlocking
+	gather   func(dst, src *T, k, step, stride, lanes int)
+	copyRows func(dst, src unsafe.Pointer, panels, rowBytes, pstride int)
+	directA  bool // A is read in place, only a last partial panel packed
 
 	kc     int // the K step, balanced
 	nc     int // columns per chunk (a multiple of NR)
@@ -226,17 +233,20 @@ func (g *gemmJob[T]) plan(workers int) {
 	mr := g.bl.mr
 	g.workers = workers
 	rowPanels := ceilDiv(g.m, mr)
-	blocks := ceilDiv(rowPanels, max(1, g.bl.mc/mr))
+	perBlock := max(1, g.bl.mc/mr)
 	want := gemmUnitsPerWorker * workers
 	if workers > 1 {
-		blocks = max(blocks, min(rowPanels, want))
+		// Rounded down, so that there are at least want blocks where
+		// rows allow: rounding up left as few as want/2 + 1.
+		perBlock = min(perBlock, max(1, rowPanels/want))
 	}
-	perBlock := ceilDiv(rowPanels, blocks)
 	g.rowBlks = ceilDiv(rowPanels, perBlock)
 	g.rb = perBlock * mr
 	g.colGrps = 1
 	panels := g.nc / g.bl.nr
 	if workers > 1 && g.rowBlks < want {
+		// Too few rows: column groups too, each packing its rows of A
+		// again.
 		g.colGrps = min(panels, ceilDiv(want, g.rowBlks))
 	}
 	g.bGroup = panels
@@ -492,10 +502,20 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 		// (reading a panel's NR columns down K rows instead touches a
 		// page per row), and cut into the panels' rows.
 		full := min(q1, ncb/nr)
+		var z T
+		size := int(unsafe.Sizeof(z))
+		fast := g.copyRows != nil && nr*size%32 == 0 && full > q0
 		for p := 0; p < kcb; p++ {
 			off := bm.off + (p0+p)*bm.rs + j0
-			for q := q0; q < full; q++ {
-				copyPanelRow(dst[q*kcb*nr+p*nr:], b[off+q*nr:], nr)
+			if fast {
+				// Bounds checked here: the assembly is not.
+				src := b[off+q0*nr : off+full*nr]
+				d := dst[q0*kcb*nr+p*nr : (full-1)*kcb*nr+p*nr+nr]
+				g.copyRows(unsafe.Pointer(&d[0]), unsafe.Pointer(&src[0]), full-q0, nr*size, kcb*nr*size)
+			} else {
+				for q := q0; q < full; q++ {
+					copy(dst[q*kcb*nr+p*nr:q*kcb*nr+p*nr+nr], b[off+q*nr:off+q*nr+nr])
+				}
 			}
 			if full < q1 {
 				// The last, partial panel: a loop, as memmove and memclr
@@ -572,21 +592,6 @@ func (g *gemmJob[T]) canGather(src []T, base, step, stride, k, lanes int) bool {
 	}
 	_ = src[base+(k-1)*step+(lanes-1)*stride]
 	return true
-}
-
-// copyPanelRow copies nr values from src to dst, with fixed-size copies
-// (moves in registers, no call) for the kernels' widths.
-func copyPanelRow[T float](dst, src []T, nr int) {
-	switch nr {
-	case 32:
-		*(*[32]T)(dst) = *(*[32]T)(src)
-	case 16:
-		*(*[16]T)(dst) = *(*[16]T)(src)
-	case 8:
-		*(*[8]T)(dst) = *(*[8]T)(src)
-	default:
-		copy(dst[:nr], src[:nr])
-	}
 }
 
 // gemmParticipant is a product that helpers can join.

@@ -2,7 +2,11 @@
 
 package tensorlib
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run ./internal/gemmgen
 
@@ -55,14 +59,14 @@ func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, 
 // stream well from L2); KC = 384 does fewer passes over C for the
 // K = 784 of an MNIST layer.
 var (
-	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil}
-	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil}
+	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil, copyPanelRows}
+	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil, copyPanelRows}
 	sgemmAVX512 = gemmImpl[float32]{"avx512", sgemmKernel12x32AVX512, gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384},
-		&gemmImpl[float32]{"avx512-narrow", sgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384}, nil, gatherPanel32},
-		gatherPanel32}
+		&gemmImpl[float32]{"avx512-narrow", sgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384}, nil, gatherPanel32, copyPanelRows},
+		gatherPanel32, copyPanelRows}
 	dgemmAVX512 = gemmImpl[float64]{"avx512", dgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
-		&gemmImpl[float64]{"avx512-narrow", dgemmKernel12x8AVX512, gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384}, nil, gatherPanel64},
-		gatherPanel64}
+		&gemmImpl[float64]{"avx512-narrow", dgemmKernel12x8AVX512, gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384}, nil, gatherPanel64, copyPanelRows},
+		gatherPanel64, copyPanelRows}
 )
 
 func init() {
@@ -90,3 +94,10 @@ func gatherPanel32(dst, src *float32, k, step, stride, lanes int)
 //
 //go:noescape
 func gatherPanel64(dst, src *float64, k, step, stride, lanes int)
+
+// copyPanelRows copies row p of consecutive panels of a row-major B with
+// 32-byte AVX moves (gemm_pack_amd64.s): for q < panels, rowBytes bytes (a
+// multiple of 32) from src+q·rowBytes to dst+q·pstride.
+//
+//go:noescape
+func copyPanelRows(dst, src unsafe.Pointer, panels, rowBytes, pstride int)

@@ -134,3 +134,47 @@ gather64_two:
 gather64_done:
 	VZEROUPPER
 	RET
+
+// func copyPanelRows(dst, src unsafe.Pointer, panels, rowBytes, pstride int)
+// Copies row p of consecutive panels of a row-major B: for q < panels,
+// rowBytes bytes (a multiple of 32) from src+q·rowBytes to dst+q·pstride.
+// AVX only (32-byte moves).
+TEXT ·copyPanelRows(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ panels+16(FP), CX
+	MOVQ rowBytes+24(FP), R8
+	MOVQ pstride+32(FP), R9
+	TESTQ CX, CX
+	JZ copyrows_done
+	CMPQ R8, $128
+	JEQ copyrows_128
+copyrows_panel:
+	XORQ AX, AX
+copyrows_block:
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, R8
+	JLT copyrows_block
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ copyrows_panel
+	JMP copyrows_done
+copyrows_128:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ copyrows_128
+copyrows_done:
+	VZEROUPPER
+	RET
