@@ -49,10 +49,11 @@ type gemmImpl[T float] struct {
 	kern   gemmKernel[T]
 	bl     gemmBlocking
 	narrow *gemmImpl[T]
-	// gather, if not nil, packs a full panel whose rows are strided in
-	// the source: dst[p*lanes+l] = src[p*step+l*stride] for p < k,
-	// l < lanes (the AVX-512 gathers of gemm_pack_amd64.s).
-	gather func(dst, src *T, k, step, stride, lanes int)
+	// gather, if not nil, packs a panel whose rows are strided in the
+	// source, or partial: dst[p*width+l] = src[p*step+l*stride] for
+	// p < k, l < lanes, and zeros up to width (the AVX-512 gathers of
+	// gemm_pack_amd64.s).
+	gather func(dst, src *T, k, step, stride, lanes, width int)
 	// copyRows, if not nil, copies row p of consecutive panels of a
 	// row-major B: for q < panels, rowBytes bytes from src+q·rowBytes
 	// to dst+q·pstride (the AVX moves of gemm_pack_amd64.s; a Go copy of
@@ -200,7 +201,7 @@ type gemmJob[T float] struct {
 	ccs      int
 	kern     gemmKernel[T]
 	bl       gemmBlocking
-	gather   func(dst, src *T, k, step, stride, lanes int)
+	gather   func(dst, src *T, k, step, stride, lanes, width int)
 	copyRows func(dst, src unsafe.Pointer, panels, rowBytes, pstride int)
 	directA  bool // A is read in place, only a last partial panel packed
 
@@ -424,9 +425,9 @@ func (g *gemmJob[T]) packA(dst []T, at, i0, mb, p0, kcb int) {
 			// Column-major A (a transposed operand): each column's MR
 			// values are contiguous.
 			packAColumns(d, a[base:], am.cs, kcb, mr)
-		case rows == mr && g.canGather(a, base, am.cs, am.rs, kcb, mr):
-			// Any other full panel: each column of it gathered.
-			g.gather(&d[0], &a[base], kcb, am.cs, am.rs, mr)
+		case g.canGather(a, base, am.cs, am.rs, kcb, rows):
+			// Any other panel: each column of it gathered.
+			g.gather(&d[0], &a[base], kcb, am.cs, am.rs, rows, mr)
 		case am.cs == 1:
 			// Row-major A: four rows read side by side, so that each
 			// column of the panel is written in a few strokes.
@@ -517,7 +518,7 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 					copy(dst[q*kcb*nr+p*nr:q*kcb*nr+p*nr+nr], b[off+q*nr:off+q*nr+nr])
 				}
 			}
-			if full < q1 {
+			if full < q1 && g.gather == nil {
 				// The last, partial panel: a loop, as memmove and memclr
 				// calls cost more than a few values each.
 				cols := ncb - full*nr
@@ -531,17 +532,20 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 				}
 			}
 		}
-		return
+		if full == q1 || g.gather == nil {
+			return
+		}
+		q0 = full // the partial panel, gathered below
 	}
 	for q := q0; q < q1; q++ {
 		d := dst[q*kcb*nr : (q+1)*kcb*nr]
 		cols := min(nr, ncb-q*nr)
 		base := bm.off + p0*bm.rs + (j0+q*nr)*bm.cs
 		switch {
-		case cols == nr && g.canGather(b, base, bm.rs, bm.cs, kcb, nr):
-			// A full panel of a column-major (or strided) B: each row
-			// of the panel gathered.
-			g.gather(&d[0], &b[base], kcb, bm.rs, bm.cs, nr)
+		case g.canGather(b, base, bm.rs, bm.cs, kcb, cols):
+			// A panel of a column-major (or strided) B: each row of
+			// the panel gathered.
+			g.gather(&d[0], &b[base], kcb, bm.rs, bm.cs, cols, nr)
 		case bm.rs == 1:
 			// Column-major B (a transposed operand): each column is
 			// contiguous; four columns are read side by side so that each

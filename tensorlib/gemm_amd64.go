@@ -84,16 +84,16 @@ func init() {
 }
 
 // gatherPanel32 packs a strided float32 panel with AVX-512 gathers
-// (gemm_pack_amd64.s): dst[p*lanes+l] = src[p*step+l*stride] for p < k,
-// l < lanes ≤ 32.
+// (gemm_pack_amd64.s): dst[p*width+l] = src[p*step+l*stride] for p < k,
+// l < lanes, zeros for lanes ≤ l < width ≤ 32.
 //
 //go:noescape
-func gatherPanel32(dst, src *float32, k, step, stride, lanes int)
+func gatherPanel32(dst, src *float32, k, step, stride, lanes, width int)
 
-// gatherPanel64 is gatherPanel32 for float64, lanes ≤ 16.
+// gatherPanel64 is gatherPanel32 for float64, width ≤ 16.
 //
 //go:noescape
-func gatherPanel64(dst, src *float64, k, step, stride, lanes int)
+func gatherPanel64(dst, src *float64, k, step, stride, lanes, width int)
 
 // copyPanelRows copies row p of consecutive panels of a row-major B with
 // 32-byte AVX moves (gemm_pack_amd64.s): for q < panels, rowBytes bytes (a

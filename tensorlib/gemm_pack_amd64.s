@@ -4,10 +4,11 @@
 
 // AVX-512 gathers that pack strided operands into the GEMM's micro-panels
 // (see packA and packB in gemm.go): row p of the panel is lanes values of
-// the source, stride apart, and the next row starts step further on. They
-// replace scalar copies where the values of a panel row are not
-// contiguous in the source: a row-major A (a panel row is a column of A)
-// or a column-major B (a transposed operand).
+// the source, stride apart, then zeros up to the panel's width; the next
+// row starts step further on. They replace scalar copies where the values
+// of a panel row are not contiguous in the source (a row-major A, where a
+// panel row is a column of A, or a column-major B: a transposed operand)
+// and the partial panels at the edges of any operand.
 
 // Lane numbers 0..15, the gather indices before scaling by the stride.
 DATA gatherLanes<>+0(SB)/4, $0
@@ -28,109 +29,136 @@ DATA gatherLanes<>+56(SB)/4, $14
 DATA gatherLanes<>+60(SB)/4, $15
 GLOBL gatherLanes<>(SB), RODATA|NOPTR, $64
 
-// func gatherPanel32(dst, src *float32, k, step, stride, lanes int)
-// dst[p*lanes+l] = src[p*step+l*stride] for p < k, l < lanes ≤ 32;
-// (lanes-1)·stride must fit in an int32.
-TEXT ·gatherPanel32(SB), NOSPLIT, $0-48
+// func gatherPanel32(dst, src *float32, k, step, stride, lanes, width int)
+// dst[p*width+l] = src[p*step+l*stride] for p < k, l < lanes, and zero
+// for lanes ≤ l < width ≤ 32; (lanes-1)·stride must fit in an int32.
+// A stride of 1 is read with masked loads instead of gathers.
+TEXT ·gatherPanel32(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
-	MOVQ k+16(FP), CX
 	MOVQ step+24(FP), R8
 	MOVQ stride+32(FP), R9
-	MOVQ lanes+40(FP), R10
 	SHLQ $2, R8
 	// Z2: l·stride for lanes 0..15, Z3 for lanes 16..31.
 	VPBROADCASTD R9, Z4
 	VPMULLD gatherLanes<>+0(SB), Z4, Z2
 	VPSLLD $4, Z4, Z5
 	VPADDD Z5, Z2, Z3
-	// K3, K4: the valid lanes of each half.
-	MOVQ R10, CX
+	// K3, K4: the lanes read in each half; K5, K6: the lanes stored.
+	MOVQ lanes+40(FP), CX
 	MOVQ $1, AX
 	SHLQ CX, AX
 	DECQ AX
 	KMOVW AX, K3
 	SHRQ $16, AX
 	KMOVW AX, K4
-	MOVQ k+16(FP), CX
+	MOVQ width+48(FP), CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K5
+	SHRQ $16, AX
+	KMOVW AX, K6
+	MOVQ width+48(FP), R10
 	SHLQ $2, R10
+	MOVQ k+16(FP), CX
 	TESTQ CX, CX
 	JZ gather32_done
-	CMPQ R10, $64
-	JGT gather32_two
-gather32_one:
-	KMOVW K3, K1
-	VGATHERDPS (SI)(Z2*4), K1, Z0
-	VMOVUPS Z0, K3, (DI)
-	ADDQ R8, SI
-	ADDQ R10, DI
-	DECQ CX
-	JNZ gather32_one
-	JMP gather32_done
-gather32_two:
+	CMPQ R9, $1
+	JEQ gather32_contig
+gather32_loop:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
 	KMOVW K3, K1
 	KMOVW K4, K2
 	VGATHERDPS (SI)(Z2*4), K1, Z0
+	KORTESTW K2, K2
+	JZ gather32_store
 	VGATHERDPS (SI)(Z3*4), K2, Z1
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, K4, 64(DI)
+gather32_store:
+	VMOVUPS Z0, K5, (DI)
+	VMOVUPS Z1, K6, 64(DI)
 	ADDQ R8, SI
 	ADDQ R10, DI
 	DECQ CX
-	JNZ gather32_two
+	JNZ gather32_loop
+	JMP gather32_done
+gather32_contig:
+	VMOVUPS.Z (SI), K3, Z0
+	VMOVUPS.Z 64(SI), K4, Z1
+	VMOVUPS Z0, K5, (DI)
+	VMOVUPS Z1, K6, 64(DI)
+	ADDQ R8, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ gather32_contig
 gather32_done:
 	VZEROUPPER
 	RET
 
-// func gatherPanel64(dst, src *float64, k, step, stride, lanes int)
-// dst[p*lanes+l] = src[p*step+l*stride] for p < k, l < lanes ≤ 16;
-// (lanes-1)·stride must fit in an int32.
-TEXT ·gatherPanel64(SB), NOSPLIT, $0-48
+// func gatherPanel64(dst, src *float64, k, step, stride, lanes, width int)
+// dst[p*width+l] = src[p*step+l*stride] for p < k, l < lanes, and zero
+// for lanes ≤ l < width ≤ 16; (lanes-1)·stride must fit in an int32.
+// A stride of 1 is read with masked loads instead of gathers.
+TEXT ·gatherPanel64(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
-	MOVQ k+16(FP), CX
 	MOVQ step+24(FP), R8
 	MOVQ stride+32(FP), R9
-	MOVQ lanes+40(FP), R10
 	SHLQ $3, R8
 	// Y2: l·stride for lanes 0..7, Y3 for lanes 8..15.
 	VPBROADCASTD R9, Y4
 	VPMULLD gatherLanes<>+0(SB), Y4, Y2
 	VPSLLD $3, Y4, Y5
 	VPADDD Y5, Y2, Y3
-	MOVQ R10, CX
+	// K3, K4: the lanes read in each half; K5, K6: the lanes stored.
+	MOVQ lanes+40(FP), CX
 	MOVQ $1, AX
 	SHLQ CX, AX
 	DECQ AX
 	KMOVW AX, K3
 	SHRQ $8, AX
 	KMOVW AX, K4
-	MOVQ k+16(FP), CX
+	MOVQ width+48(FP), CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K5
+	SHRQ $8, AX
+	KMOVW AX, K6
+	MOVQ width+48(FP), R10
 	SHLQ $3, R10
+	MOVQ k+16(FP), CX
 	TESTQ CX, CX
 	JZ gather64_done
-	CMPQ R10, $64
-	JGT gather64_two
-gather64_one:
-	KMOVW K3, K1
-	VGATHERDPD (SI)(Y2*8), K1, Z0
-	VMOVUPD Z0, K3, (DI)
-	ADDQ R8, SI
-	ADDQ R10, DI
-	DECQ CX
-	JNZ gather64_one
-	JMP gather64_done
-gather64_two:
+	CMPQ R9, $1
+	JEQ gather64_contig
+gather64_loop:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
 	KMOVW K3, K1
 	KMOVW K4, K2
 	VGATHERDPD (SI)(Y2*8), K1, Z0
+	KORTESTW K2, K2
+	JZ gather64_store
 	VGATHERDPD (SI)(Y3*8), K2, Z1
-	VMOVUPD Z0, (DI)
-	VMOVUPD Z1, K4, 64(DI)
+gather64_store:
+	VMOVUPD Z0, K5, (DI)
+	VMOVUPD Z1, K6, 64(DI)
 	ADDQ R8, SI
 	ADDQ R10, DI
 	DECQ CX
-	JNZ gather64_two
+	JNZ gather64_loop
+	JMP gather64_done
+gather64_contig:
+	VMOVUPD.Z (SI), K3, Z0
+	VMOVUPD.Z 64(SI), K4, Z1
+	VMOVUPD Z0, K5, (DI)
+	VMOVUPD Z1, K6, 64(DI)
+	ADDQ R8, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ gather64_contig
 gather64_done:
 	VZEROUPPER
 	RET

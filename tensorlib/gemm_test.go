@@ -447,31 +447,37 @@ func TestGEMMGather(t *testing.T) {
 	}
 }
 
-func testGather[T float](t *testing.T, gather func(dst, src *T, k, step, stride, lanes int), maxLanes int) {
+func testGather[T float](t *testing.T, gather func(dst, src *T, k, step, stride, lanes, width int), maxLanes int) {
 	rng := rand.New(rand.NewPCG(10, uint64(maxLanes)))
-	for lanes := 1; lanes <= maxLanes; lanes++ {
-		for _, ss := range [][2]int{{1, 37}, {40, 1}, {3, 0}, {0, 5}, {2, 3}} {
-			step, stride := ss[0], ss[1]
-			k := 1 + rng.IntN(9)
-			src := make([]T, (k-1)*step+(lanes-1)*stride+1)
-			for j := range src {
-				src[j] = T(rng.IntN(1000))
-			}
-			dst := make([]T, k*lanes+3)
-			for j := range dst {
-				dst[j] = -1
-			}
-			gather(&dst[0], &src[0], k, step, stride, lanes)
-			for p := 0; p < k; p++ {
-				for l := 0; l < lanes; l++ {
-					if got, want := dst[p*lanes+l], src[p*step+l*stride]; got != want {
-						t.Fatalf("%T lanes %d step %d stride %d: dst[%d,%d] = %v, want %v", got, lanes, step, stride, p, l, got, want)
+	for width := 1; width <= maxLanes; width++ {
+		for lanes := 1; lanes <= width; lanes++ {
+			for _, ss := range [][2]int{{1, 37}, {40, 1}, {3, 0}, {0, 5}, {2, 3}, {1, 1}} {
+				step, stride := ss[0], ss[1]
+				k := 1 + rng.IntN(9)
+				src := make([]T, (k-1)*step+(lanes-1)*stride+1)
+				for j := range src {
+					src[j] = T(1 + rng.IntN(1000))
+				}
+				dst := make([]T, k*width+3)
+				for j := range dst {
+					dst[j] = -1
+				}
+				gather(&dst[0], &src[0], k, step, stride, lanes, width)
+				for p := 0; p < k; p++ {
+					for l := 0; l < width; l++ {
+						var want T
+						if l < lanes {
+							want = src[p*step+l*stride]
+						}
+						if got := dst[p*width+l]; got != want {
+							t.Fatalf("%T lanes %d width %d step %d stride %d: dst[%d,%d] = %v, want %v", got, lanes, width, step, stride, p, l, got, want)
+						}
 					}
 				}
-			}
-			for j := k * lanes; j < len(dst); j++ {
-				if dst[j] != -1 {
-					t.Fatalf("%T lanes %d: wrote past the panel", dst[0], lanes)
+				for j := k * width; j < len(dst); j++ {
+					if dst[j] != -1 {
+						t.Fatalf("%T lanes %d width %d: wrote past the panel", dst[0], lanes, width)
+					}
 				}
 			}
 		}
