@@ -33,10 +33,11 @@ import (
 // Thin products (few columns, e.g. an MLP's output layer) read A in place
 // instead of packing it: each value of A is used once or twice only.
 
-// gemmKernel adds one MR×NR tile of A·B to C, or its first n ≤ NR columns:
-// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*NR+j] for i < MR, j < n, p < k.
-// A packed micro-panel has rsa = 1, csa = MR; A can also be read in place.
-type gemmKernel[T float] func(k int, a *T, rsa, csa int, b, c *T, ldc, n int)
+// gemmKernel adds one MR×NR tile of A·B to C, or its first m ≤ MR rows
+// and n ≤ NR columns: c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*NR+j] for
+// i < m, j < n, p < k. A packed micro-panel has rsa = 1, csa = MR; A can
+// also be read in place (all MR rows are read whatever m).
+type gemmKernel[T float] func(k int, a *T, rsa, csa int, b, c *T, ldc, n, m int)
 
 // gemmBlocking holds the register tile (mr×nr) and the cache blocks.
 type gemmBlocking struct{ mr, nr, mc, kc int }
@@ -386,12 +387,13 @@ func (g *gemmJob[T]) macro(ap, bp []T, ic, mb, jc, ncb, pc, kcb, c0, c1 int, til
 				apanel, rsa, csa = &a[am.off+(ic+i)*am.rs+pc*am.cs], am.rs, am.cs
 			}
 			ci, cj := ic+i, jc+j
-			if mrEff == mr && ccs == 1 {
-				g.kern(kcb, apanel, rsa, csa, bpanel, &c[ci*crs+cj], crs, nrEff)
+			if ccs == 1 {
+				g.kern(kcb, apanel, rsa, csa, bpanel, &c[ci*crs+cj], crs, nrEff, mrEff)
 				continue
 			}
+			// A transposed C: the tile is computed apart, then added.
 			clear(tile[:mr*nr])
-			g.kern(kcb, apanel, rsa, csa, bpanel, &tile[0], nr, nr)
+			g.kern(kcb, apanel, rsa, csa, bpanel, &tile[0], nr, nr, mr)
 			for ii := 0; ii < mrEff; ii++ {
 				row := tile[ii*nr : ii*nr+nrEff]
 				base := (ci+ii)*crs + cj*ccs

@@ -13,12 +13,12 @@
 // csa = MR for a packed A micro-panel, or A's own strides when A is used in
 // place. Rows 0..11 of A are addressed from four base pointers, three rows
 // apart (SI, R13, R14, R10), at offsets 0, rsa and 2·rsa. The k loop is
-// unrolled four times. Only the first n columns of C are updated: masked
-// loads and stores (K1, K2) when n < NR.
+// unrolled four times. Only the first m rows and n columns of C are
+// updated: masked loads and stores (K1, K2) when n < NR.
 
-// func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n int)
-// float32 12×32: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*32+j] for j < n.
-TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-64
+// func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int)
+// float32 12×32: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*32+j] for i < m, j < n.
+TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
@@ -334,6 +334,7 @@ sgemmKernel12x32AVX512_loop1:
 	DECQ CX
 	JNZ sgemmKernel12x32AVX512_loop1
 sgemmKernel12x32AVX512_store:
+	MOVQ m+64(FP), R9
 	MOVQ n+56(FP), CX
 	CMPQ CX, $32
 	JLT sgemmKernel12x32AVX512_masked
@@ -341,61 +342,84 @@ sgemmKernel12x32AVX512_store:
 	VMOVUPS Z4, 0(DX)
 	VADDPS 64(DX), Z5, Z5
 	VMOVUPS Z5, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z6, Z6
 	VMOVUPS Z6, 0(DX)
 	VADDPS 64(DX), Z7, Z7
 	VMOVUPS Z7, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z8, Z8
 	VMOVUPS Z8, 0(DX)
 	VADDPS 64(DX), Z9, Z9
 	VMOVUPS Z9, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z10, Z10
 	VMOVUPS Z10, 0(DX)
 	VADDPS 64(DX), Z11, Z11
 	VMOVUPS Z11, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z12, Z12
 	VMOVUPS Z12, 0(DX)
 	VADDPS 64(DX), Z13, Z13
 	VMOVUPS Z13, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z14, Z14
 	VMOVUPS Z14, 0(DX)
 	VADDPS 64(DX), Z15, Z15
 	VMOVUPS Z15, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z16, Z16
 	VMOVUPS Z16, 0(DX)
 	VADDPS 64(DX), Z17, Z17
 	VMOVUPS Z17, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z18, Z18
 	VMOVUPS Z18, 0(DX)
 	VADDPS 64(DX), Z19, Z19
 	VMOVUPS Z19, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z20, Z20
 	VMOVUPS Z20, 0(DX)
 	VADDPS 64(DX), Z21, Z21
 	VMOVUPS Z21, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z22, Z22
 	VMOVUPS Z22, 0(DX)
 	VADDPS 64(DX), Z23, Z23
 	VMOVUPS Z23, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z24, Z24
 	VMOVUPS Z24, 0(DX)
 	VADDPS 64(DX), Z25, Z25
 	VMOVUPS Z25, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z26, Z26
 	VMOVUPS Z26, 0(DX)
 	VADDPS 64(DX), Z27, Z27
 	VMOVUPS Z27, 64(DX)
+sgemmKernel12x32AVX512_ret:
 	VZEROUPPER
 	RET
 sgemmKernel12x32AVX512_masked:
@@ -411,6 +435,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z5, Z5
 	VMOVUPS Z5, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z6, Z6
@@ -418,6 +444,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z7, Z7
 	VMOVUPS Z7, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z8, Z8
@@ -425,6 +453,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z9, Z9
 	VMOVUPS Z9, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z10, Z10
@@ -432,6 +462,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z11, Z11
 	VMOVUPS Z11, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z12, Z12
@@ -439,6 +471,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z13, Z13
 	VMOVUPS Z13, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z14, Z14
@@ -446,6 +480,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z15, Z15
 	VMOVUPS Z15, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z16, Z16
@@ -453,6 +489,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z17, Z17
 	VMOVUPS Z17, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z18, Z18
@@ -460,6 +498,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z19, Z19
 	VMOVUPS Z19, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z20, Z20
@@ -467,6 +507,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z21, Z21
 	VMOVUPS Z21, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z22, Z22
@@ -474,6 +516,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z23, Z23
 	VMOVUPS Z23, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z24, Z24
@@ -481,6 +525,8 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z25, Z25
 	VMOVUPS Z25, K2, 64(DX)
+	DECQ R9
+	JZ sgemmKernel12x32AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z26, Z26
@@ -488,12 +534,11 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS.Z 64(DX), K2, Z1
 	VADDPS Z1, Z27, Z27
 	VMOVUPS Z27, K2, 64(DX)
-	VZEROUPPER
-	RET
+	JMP sgemmKernel12x32AVX512_ret
 
-// func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int)
-// float64 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for j < n.
-TEXT ·dgemmKernel12x16AVX512(SB), NOSPLIT, $0-64
+// func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int)
+// float64 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < m, j < n.
+TEXT ·dgemmKernel12x16AVX512(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
@@ -809,6 +854,7 @@ dgemmKernel12x16AVX512_loop1:
 	DECQ CX
 	JNZ dgemmKernel12x16AVX512_loop1
 dgemmKernel12x16AVX512_store:
+	MOVQ m+64(FP), R9
 	MOVQ n+56(FP), CX
 	CMPQ CX, $16
 	JLT dgemmKernel12x16AVX512_masked
@@ -816,61 +862,84 @@ dgemmKernel12x16AVX512_store:
 	VMOVUPD Z4, 0(DX)
 	VADDPD 64(DX), Z5, Z5
 	VMOVUPD Z5, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z6, Z6
 	VMOVUPD Z6, 0(DX)
 	VADDPD 64(DX), Z7, Z7
 	VMOVUPD Z7, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z8, Z8
 	VMOVUPD Z8, 0(DX)
 	VADDPD 64(DX), Z9, Z9
 	VMOVUPD Z9, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z10, Z10
 	VMOVUPD Z10, 0(DX)
 	VADDPD 64(DX), Z11, Z11
 	VMOVUPD Z11, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z12, Z12
 	VMOVUPD Z12, 0(DX)
 	VADDPD 64(DX), Z13, Z13
 	VMOVUPD Z13, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z14, Z14
 	VMOVUPD Z14, 0(DX)
 	VADDPD 64(DX), Z15, Z15
 	VMOVUPD Z15, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z16, Z16
 	VMOVUPD Z16, 0(DX)
 	VADDPD 64(DX), Z17, Z17
 	VMOVUPD Z17, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z18, Z18
 	VMOVUPD Z18, 0(DX)
 	VADDPD 64(DX), Z19, Z19
 	VMOVUPD Z19, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z20, Z20
 	VMOVUPD Z20, 0(DX)
 	VADDPD 64(DX), Z21, Z21
 	VMOVUPD Z21, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z22, Z22
 	VMOVUPD Z22, 0(DX)
 	VADDPD 64(DX), Z23, Z23
 	VMOVUPD Z23, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z24, Z24
 	VMOVUPD Z24, 0(DX)
 	VADDPD 64(DX), Z25, Z25
 	VMOVUPD Z25, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z26, Z26
 	VMOVUPD Z26, 0(DX)
 	VADDPD 64(DX), Z27, Z27
 	VMOVUPD Z27, 64(DX)
+dgemmKernel12x16AVX512_ret:
 	VZEROUPPER
 	RET
 dgemmKernel12x16AVX512_masked:
@@ -886,6 +955,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z5, Z5
 	VMOVUPD Z5, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z6, Z6
@@ -893,6 +964,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z7, Z7
 	VMOVUPD Z7, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z8, Z8
@@ -900,6 +973,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z9, Z9
 	VMOVUPD Z9, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z10, Z10
@@ -907,6 +982,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z11, Z11
 	VMOVUPD Z11, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z12, Z12
@@ -914,6 +991,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z13, Z13
 	VMOVUPD Z13, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z14, Z14
@@ -921,6 +1000,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z15, Z15
 	VMOVUPD Z15, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z16, Z16
@@ -928,6 +1009,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z17, Z17
 	VMOVUPD Z17, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z18, Z18
@@ -935,6 +1018,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z19, Z19
 	VMOVUPD Z19, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z20, Z20
@@ -942,6 +1027,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z21, Z21
 	VMOVUPD Z21, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z22, Z22
@@ -949,6 +1036,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z23, Z23
 	VMOVUPD Z23, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z24, Z24
@@ -956,6 +1045,8 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z25, Z25
 	VMOVUPD Z25, K2, 64(DX)
+	DECQ R9
+	JZ dgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z26, Z26
@@ -963,12 +1054,11 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD.Z 64(DX), K2, Z1
 	VADDPD Z1, Z27, Z27
 	VMOVUPD Z27, K2, 64(DX)
-	VZEROUPPER
-	RET
+	JMP dgemmKernel12x16AVX512_ret
 
-// func sgemmKernel12x16AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n int)
-// float32 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for j < n.
-TEXT ·sgemmKernel12x16AVX512(SB), NOSPLIT, $0-64
+// func sgemmKernel12x16AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int)
+// float32 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < m, j < n.
+TEXT ·sgemmKernel12x16AVX512(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
@@ -1195,44 +1285,68 @@ sgemmKernel12x16AVX512_loop1:
 	DECQ CX
 	JNZ sgemmKernel12x16AVX512_loop1
 sgemmKernel12x16AVX512_store:
+	MOVQ m+64(FP), R9
 	MOVQ n+56(FP), CX
 	CMPQ CX, $16
 	JLT sgemmKernel12x16AVX512_masked
 	VADDPS 0(DX), Z4, Z4
 	VMOVUPS Z4, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z5, Z5
 	VMOVUPS Z5, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z6, Z6
 	VMOVUPS Z6, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z7, Z7
 	VMOVUPS Z7, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z8, Z8
 	VMOVUPS Z8, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z9, Z9
 	VMOVUPS Z9, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z10, Z10
 	VMOVUPS Z10, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z11, Z11
 	VMOVUPS Z11, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z12, Z12
 	VMOVUPS Z12, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z13, Z13
 	VMOVUPS Z13, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z14, Z14
 	VMOVUPS Z14, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VADDPS 0(DX), Z15, Z15
 	VMOVUPS Z15, 0(DX)
+sgemmKernel12x16AVX512_ret:
 	VZEROUPPER
 	RET
 sgemmKernel12x16AVX512_masked:
@@ -1243,56 +1357,77 @@ sgemmKernel12x16AVX512_masked:
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z4, Z4
 	VMOVUPS Z4, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z5, Z5
 	VMOVUPS Z5, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z6, Z6
 	VMOVUPS Z6, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z7, Z7
 	VMOVUPS Z7, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z8, Z8
 	VMOVUPS Z8, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z9, Z9
 	VMOVUPS Z9, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z10, Z10
 	VMOVUPS Z10, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z11, Z11
 	VMOVUPS Z11, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z12, Z12
 	VMOVUPS Z12, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z13, Z13
 	VMOVUPS Z13, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z14, Z14
 	VMOVUPS Z14, K1, 0(DX)
+	DECQ R9
+	JZ sgemmKernel12x16AVX512_ret
 	ADDQ R8, DX
 	VMOVUPS.Z 0(DX), K1, Z0
 	VADDPS Z0, Z15, Z15
 	VMOVUPS Z15, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP sgemmKernel12x16AVX512_ret
 
-// func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int)
-// float64 12×8: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*8+j] for j < n.
-TEXT ·dgemmKernel12x8AVX512(SB), NOSPLIT, $0-64
+// func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int)
+// float64 12×8: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*8+j] for i < m, j < n.
+TEXT ·dgemmKernel12x8AVX512(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
@@ -1519,44 +1654,68 @@ dgemmKernel12x8AVX512_loop1:
 	DECQ CX
 	JNZ dgemmKernel12x8AVX512_loop1
 dgemmKernel12x8AVX512_store:
+	MOVQ m+64(FP), R9
 	MOVQ n+56(FP), CX
 	CMPQ CX, $8
 	JLT dgemmKernel12x8AVX512_masked
 	VADDPD 0(DX), Z4, Z4
 	VMOVUPD Z4, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z5, Z5
 	VMOVUPD Z5, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z6, Z6
 	VMOVUPD Z6, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z7, Z7
 	VMOVUPD Z7, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z8, Z8
 	VMOVUPD Z8, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z9, Z9
 	VMOVUPD Z9, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z10, Z10
 	VMOVUPD Z10, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z11, Z11
 	VMOVUPD Z11, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z12, Z12
 	VMOVUPD Z12, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z13, Z13
 	VMOVUPD Z13, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z14, Z14
 	VMOVUPD Z14, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VADDPD 0(DX), Z15, Z15
 	VMOVUPD Z15, 0(DX)
+dgemmKernel12x8AVX512_ret:
 	VZEROUPPER
 	RET
 dgemmKernel12x8AVX512_masked:
@@ -1567,49 +1726,70 @@ dgemmKernel12x8AVX512_masked:
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z4, Z4
 	VMOVUPD Z4, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z5, Z5
 	VMOVUPD Z5, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z6, Z6
 	VMOVUPD Z6, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z7, Z7
 	VMOVUPD Z7, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z8, Z8
 	VMOVUPD Z8, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z9, Z9
 	VMOVUPD Z9, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z10, Z10
 	VMOVUPD Z10, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z11, Z11
 	VMOVUPD Z11, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z12, Z12
 	VMOVUPD Z12, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z13, Z13
 	VMOVUPD Z13, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z14, Z14
 	VMOVUPD Z14, K1, 0(DX)
+	DECQ R9
+	JZ dgemmKernel12x8AVX512_ret
 	ADDQ R8, DX
 	VMOVUPD.Z 0(DX), K1, Z0
 	VADDPD Z0, Z15, Z15
 	VMOVUPD Z15, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP dgemmKernel12x8AVX512_ret

@@ -7,18 +7,18 @@ import "unsafe"
 // tests run them everywhere against a float64 reference.
 
 // sgemmKernelGo is the pure-Go float32 6×16 microkernel.
-func sgemmKernelGo(k int, a *float32, rsa, csa int, b, c *float32, ldc, n int) {
-	gemmKernelGo(k, a, rsa, csa, b, c, ldc, n, 6, 16)
+func sgemmKernelGo(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int) {
+	gemmKernelGo(k, a, rsa, csa, b, c, ldc, n, m, 6, 16)
 }
 
 // dgemmKernelGo is the pure-Go float64 6×8 microkernel.
-func dgemmKernelGo(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int) {
-	gemmKernelGo(k, a, rsa, csa, b, c, ldc, n, 6, 8)
+func dgemmKernelGo(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int) {
+	gemmKernelGo(k, a, rsa, csa, b, c, ldc, n, m, 6, 8)
 }
 
 // gemmKernelGo computes c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*nr+j] for
-// i < mr, j < n ≤ nr (mr·nr ≤ 96, strides ≥ 0).
-func gemmKernelGo[T float](k int, a *T, rsa, csa int, b, c *T, ldc, n, mr, nr int) {
+// i < m ≤ mr, j < n ≤ nr (mr·nr ≤ 96, strides ≥ 0; A has mr rows).
+func gemmKernelGo[T float](k int, a *T, rsa, csa int, b, c *T, ldc, n, m, mr, nr int) {
 	var acc [96]T
 	if k > 0 {
 		as := unsafe.Slice(a, (mr-1)*rsa+(k-1)*csa+1)
@@ -34,8 +34,8 @@ func gemmKernelGo[T float](k int, a *T, rsa, csa int, b, c *T, ldc, n, mr, nr in
 			}
 		}
 	}
-	cs := unsafe.Slice(c, (mr-1)*ldc+n)
-	for i := 0; i < mr; i++ {
+	cs := unsafe.Slice(c, (m-1)*ldc+n)
+	for i := 0; i < m; i++ {
 		row := cs[i*ldc : i*ldc+n]
 		for j := range row {
 			row[j] += acc[i*nr+j]

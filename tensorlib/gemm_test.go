@@ -192,7 +192,8 @@ func runGEMMCase[T float](t testing.TB, rng *rand.Rand, m, k, n, la, lb, pad, of
 }
 
 // TestGEMMKernelColumns checks each microkernel alone for every number
-// of valid columns: those past n must be neither read nor written.
+// of valid rows and columns: those past m and n must be neither read nor
+// written.
 func TestGEMMKernelColumns(t *testing.T) {
 	for i := range sgemmImpls {
 		t.Run(sgemmImpls[i].name, func(t *testing.T) {
@@ -213,30 +214,32 @@ func testKernelColumns[T float](t *testing.T, im gemmImpl[T]) {
 	rng := rand.New(rand.NewPCG(8, uint64(nr)))
 	const ldc = 37
 	for _, k := range []int{1, 4, 13} {
-		for n := 1; n <= nr; n++ {
-			ap := make([]T, mr*k)
-			bp := make([]T, nr*k)
-			for i := range ap {
-				ap[i] = T(rng.IntN(9) - 4)
-			}
-			for i := range bp {
-				bp[i] = T(rng.IntN(9) - 4)
-			}
-			c := make([]T, mr*ldc)
-			for i := range c {
-				c[i] = T(i)
-			}
-			im.kern(k, &ap[0], 1, mr, &bp[0], &c[0], ldc, n)
-			for i := 0; i < mr; i++ {
-				for j := 0; j < ldc; j++ {
-					want := T(i*ldc + j)
-					if j < n {
-						for p := 0; p < k; p++ {
-							want += ap[p*mr+i] * bp[p*nr+j]
+		for m := 1; m <= mr; m++ {
+			for n := 1; n <= nr; n++ {
+				ap := make([]T, mr*k)
+				bp := make([]T, nr*k)
+				for i := range ap {
+					ap[i] = T(rng.IntN(9) - 4)
+				}
+				for i := range bp {
+					bp[i] = T(rng.IntN(9) - 4)
+				}
+				c := make([]T, (mr+1)*ldc)
+				for i := range c {
+					c[i] = T(i)
+				}
+				im.kern(k, &ap[0], 1, mr, &bp[0], &c[0], ldc, n, m)
+				for i := 0; i <= mr; i++ {
+					for j := 0; j < ldc; j++ {
+						want := T(i*ldc + j)
+						if i < m && j < n {
+							for p := 0; p < k; p++ {
+								want += ap[p*mr+i] * bp[p*nr+j]
+							}
 						}
-					}
-					if got := c[i*ldc+j]; got != want {
-						t.Fatalf("%s %T k=%d n=%d: c[%d,%d] = %v, want %v", im.name, got, k, n, i, j, got, want)
+						if got := c[i*ldc+j]; got != want {
+							t.Fatalf("%s %T k=%d m=%d n=%d: c[%d,%d] = %v, want %v", im.name, got, k, m, n, i, j, got, want)
+						}
 					}
 				}
 			}

@@ -67,8 +67,8 @@ func main() {
 // csa = MR for a packed A micro-panel, or A's own strides when A is used in
 // place. Rows 0..11 of A are addressed from four base pointers, three rows
 // apart (SI, R13, R14, R10), at offsets 0, rsa and 2·rsa. The k loop is
-// unrolled four times. Only the first n columns of C are updated: masked
-// loads and stores (K1, K2) when n < NR.
+// unrolled four times. Only the first m rows and n columns of C are
+// updated: masked loads and stores (K1, K2) when n < NR.
 `)
 	for _, k := range kernels {
 		gen(&w, k)
@@ -100,9 +100,9 @@ func gen(w *bytes.Buffer, k kernel) {
 		return "(" + b + ")(R11*2)"
 	}
 
-	fmt.Fprintf(w, "\n// func %s(k int, a *%s, rsa, csa int, b, c *%s, ldc, n int)\n", k.name, k.typ, k.typ)
-	fmt.Fprintf(w, "// %s %d×%d: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*%d+j] for j < n.\n", k.typ, k.mr, k.nr(), k.nr())
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
+	fmt.Fprintf(w, "\n// func %s(k int, a *%s, rsa, csa int, b, c *%s, ldc, n, m int)\n", k.name, k.typ, k.typ)
+	fmt.Fprintf(w, "// %s %d×%d: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*%d+j] for i < m, j < n.\n", k.typ, k.mr, k.nr(), k.nr())
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-72\n", k.name)
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
 	p("MOVQ rsa+16(FP), R11")
@@ -173,6 +173,8 @@ func gen(w *bytes.Buffer, k kernel) {
 	p("DECQ CX")
 	p("JNZ %s_loop1", k.name)
 	label("store")
+	// R9 counts down the rows to store.
+	p("MOVQ m+64(FP), R9")
 	p("MOVQ n+56(FP), CX")
 	p("CMPQ CX, $%d", k.nr())
 	p("JLT %s_masked", k.name)
@@ -182,9 +184,12 @@ func gen(w *bytes.Buffer, k kernel) {
 			p("VMOVUP%s %s, %d(DX)", k.sfx()[1:], acc(i, v), v*64)
 		}
 		if i < k.mr-1 {
+			p("DECQ R9")
+			p("JZ %s_ret", k.name)
 			p("ADDQ R8, DX")
 		}
 	}
+	label("ret")
 	p("VZEROUPPER")
 	p("RET")
 	label("masked")
@@ -205,9 +210,10 @@ func gen(w *bytes.Buffer, k kernel) {
 			p("VMOVUP%s %s, K%d, %d(DX)", k.sfx()[1:], acc(i, v), v+1, v*64)
 		}
 		if i < k.mr-1 {
+			p("DECQ R9")
+			p("JZ %s_ret", k.name)
 			p("ADDQ R8, DX")
 		}
 	}
-	p("VZEROUPPER")
-	p("RET")
+	p("JMP %s_ret", k.name)
 }
