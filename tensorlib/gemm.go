@@ -41,7 +41,8 @@ import (
 // while after each product, and a late one simply finds fewer units left.
 //
 // Thin products (few columns, e.g. an MLP's output layer) read A in place
-// instead of packing it: each value of A is used once or twice only.
+// instead of packing it: each value of A is used once or twice only. The
+// AVX-512 kernels read any A with a unit stride in place (inPlaceA).
 
 // gemmKernel adds one MR×NR tile of A·B to C, or its first m ≤ MR rows
 // and n ≤ NR columns: c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*NR+j] for
@@ -70,6 +71,12 @@ type gemmImpl[T float] struct {
 	// to dst+q·pstride (the AVX moves of gemm_pack_amd64.s; a Go copy of
 	// a panel row calls memmove, which costs more than the copy).
 	copyRows func(dst, src unsafe.Pointer, panels, rowBytes, pstride int)
+	// inPlaceA: the kernel reads an A with a unit stride (row- or
+	// column-major) in place, not only for thin products: measured
+	// faster than packing it with the AVX-512 kernels on Sapphire Rapids
+	// (+5% at 1024², +10% at 128² and on the MLP's products), power-of-two
+	// row strides included.
+	inPlaceA bool
 }
 
 // gemmMaxTile bounds MR·NR over all kernels (the AVX-512 ones are 12×32
@@ -78,8 +85,8 @@ const gemmMaxTile = 384
 
 // The portable kernels (gemm_generic.go), with the AVX2 blocking.
 var (
-	sgemmGo = gemmImpl[float32]{"go", sgemmKernelGo, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil, nil}
-	dgemmGo = gemmImpl[float64]{"go", dgemmKernelGo, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil, nil}
+	sgemmGo = gemmImpl[float32]{name: "go", kern: sgemmKernelGo, bl: gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}}
+	dgemmGo = gemmImpl[float64]{name: "go", kern: dgemmKernelGo, bl: gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}}
 )
 
 var (
@@ -173,7 +180,7 @@ func packedGEMM[T float](c []T, crs, ccs int, a []T, am matView, b []T, bm matVi
 		bl = im.bl
 	}
 	g := &gemmJob[T]{m: m, n: n, k: k, a: a, am: am, b: b, bm: bm, c: c, crs: crs, ccs: ccs, kern: im.kern, bl: bl, gather: im.gather, copyRows: im.copyRows}
-	g.directA = n <= thin && (am.cs == 1 || am.rs <= 1)
+	g.directA = (n <= thin || im.inPlaceA) && (am.cs == 1 || am.rs <= 1)
 	g.kc = ceilDiv(k, ceilDiv(k, bl.kc))
 	np := ceilDiv(n, bl.nr)
 	chunkPanels := max(1, min(np, gemmMaxPackedB/(k*bl.nr)))

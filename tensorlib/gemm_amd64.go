@@ -59,14 +59,22 @@ func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, 
 // stream well from L2); KC = 384 does fewer passes over C for the
 // K = 784 of an MNIST layer.
 var (
-	sgemmAVX2   = gemmImpl[float32]{"avx2", sgemmKernel6x16AVX2, gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, nil, nil, copyPanelRows}
-	dgemmAVX2   = gemmImpl[float64]{"avx2", dgemmKernel6x8AVX2, gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, nil, nil, copyPanelRows}
-	sgemmAVX512 = gemmImpl[float32]{"avx512", sgemmKernel12x32AVX512, gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384},
-		&gemmImpl[float32]{"avx512-narrow", sgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384}, nil, gatherPanel32, copyPanelRows},
-		gatherPanel32, copyPanelRows}
-	dgemmAVX512 = gemmImpl[float64]{"avx512", dgemmKernel12x16AVX512, gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
-		&gemmImpl[float64]{"avx512-narrow", dgemmKernel12x8AVX512, gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384}, nil, gatherPanel64, copyPanelRows},
-		gatherPanel64, copyPanelRows}
+	sgemmAVX2 = gemmImpl[float32]{name: "avx2", kern: sgemmKernel6x16AVX2,
+		bl: gemmBlocking{mr: 6, nr: 16, mc: 144, kc: 256}, copyRows: copyPanelRows}
+	dgemmAVX2 = gemmImpl[float64]{name: "avx2", kern: dgemmKernel6x8AVX2,
+		bl: gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, copyRows: copyPanelRows}
+	sgemmAVX512 = gemmImpl[float32]{name: "avx512", kern: sgemmKernel12x32AVX512,
+		bl:     gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384},
+		gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true,
+		narrow: &gemmImpl[float32]{name: "avx512-narrow", kern: sgemmKernel12x16AVX512,
+			bl:     gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
+			gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true}}
+	dgemmAVX512 = gemmImpl[float64]{name: "avx512", kern: dgemmKernel12x16AVX512,
+		bl:     gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
+		gather: gatherPanel64, copyRows: copyPanelRows, inPlaceA: true,
+		narrow: &gemmImpl[float64]{name: "avx512-narrow", kern: dgemmKernel12x8AVX512,
+			bl:     gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384},
+			gather: gatherPanel64, copyRows: copyPanelRows, inPlaceA: true}}
 )
 
 func init() {

@@ -9,11 +9,13 @@ package tensorlib
 //
 // to print, per product of BenchmarkGEMM, the best and median GFLOP/s of
 // five rounds for each configuration: a kernel name, optionally with the
-// float32 MC and KC; a name ending in /ng packs without gathers.
+// float32 MC and KC; a name ending in /ng packs without gathers. GEMMONLY
+// (a regexp of product names) also admits the 2048² product.
 
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -40,10 +42,15 @@ func TestTuneGEMM(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	cfgs := strings.Split(spec, ",")
+	only := regexp.MustCompile(os.Getenv("GEMMONLY"))
+	maxSize := 2e9
+	if os.Getenv("GEMMONLY") != "" {
+		maxSize = 1e11
+	}
 	res := map[string][]float64{}
 	for round := 0; round < 5; round++ {
 		for _, s := range gemmBenchShapes {
-			if s.m*s.n*s.k > 2e9 {
+			if float64(s.m*s.n*s.k) > maxSize || !only.MatchString(s.name) {
 				continue
 			}
 			a := make([]float32, s.m*s.k)
@@ -90,7 +97,7 @@ func TestTuneGEMM(t *testing.T) {
 	}
 	out.WriteString("\n")
 	for _, s := range gemmBenchShapes {
-		if s.m*s.n*s.k > 2e9 {
+		if float64(s.m*s.n*s.k) > maxSize || !only.MatchString(s.name) {
 			continue
 		}
 		fmt.Fprintf(&out, "%-8s", s.name)
@@ -107,13 +114,17 @@ func TestTuneGEMM(t *testing.T) {
 // TestTuneGEMMScaling prints, per product, the best wall-clock GFLOP/s of
 // many short rounds at one and two threads (interleaved, so that both see
 // the same quiet moments of a shared machine) and their ratio. Opt-in:
-// GEMMSCALING=rounds.
+// GEMMSCALING=rounds; GEMMMAXB sets gemmMaxPackedB.
 func TestTuneGEMMScaling(t *testing.T) {
 	rounds, _ := strconv.Atoi(os.Getenv("GEMMSCALING"))
 	if rounds == 0 {
 		t.Skip()
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	if v, _ := strconv.Atoi(os.Getenv("GEMMMAXB")); v > 0 {
+		defer func(old int) { gemmMaxPackedB = old }(gemmMaxPackedB)
+		gemmMaxPackedB = v
+	}
 	fmt.Printf("%-8s %8s %8s %6s\n", "", "1T", "2T", "ratio")
 	for _, s := range gemmBenchShapes {
 		a := make([]float32, s.m*s.k)
