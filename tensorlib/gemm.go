@@ -45,10 +45,12 @@ import (
 // AVX-512 kernels read any A with a unit stride in place (inPlaceA).
 
 // gemmKernel adds one MR×NR tile of A·B to C, or its first m ≤ MR rows
-// and n ≤ NR columns: c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*NR+j] for
+// and n ≤ NR columns: c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for
 // i < m, j < n, p < k. A packed micro-panel has rsa = 1, csa = MR; A can
-// also be read in place (all MR rows are read whatever m).
-type gemmKernel[T float] func(k int, a *T, rsa, csa int, b, c *T, ldc, n, m int)
+// also be read in place (all MR rows are read whatever m). A packed B
+// micro-panel has ldb = NR; B can also be read in place (all NR columns
+// are read whatever n).
+type gemmKernel[T float] func(k int, a *T, rsa, csa int, b, c *T, ldc, n, m, ldb int)
 
 // gemmBlocking holds the register tile (mr×nr) and the cache blocks.
 type gemmBlocking struct{ mr, nr, mc, kc int }
@@ -396,7 +398,7 @@ func (g *gemmJob[T]) macro(ap, bp []T, ic, mb, jc, ncb, pc, kcb, c0, c1 int, til
 	for jp := c0; jp < c1; jp++ {
 		j := jp * nr
 		nrEff := min(nr, ncb-j)
-		bpanel := &bp[jp*kcb*nr]
+		bpanel, ldb := &bp[jp*kcb*nr], nr
 		for i := 0; i < mb; i += mr {
 			mrEff := min(mr, mb-i)
 			apanel, rsa, csa := &ap[i*kcb], 1, mr
@@ -405,12 +407,12 @@ func (g *gemmJob[T]) macro(ap, bp []T, ic, mb, jc, ncb, pc, kcb, c0, c1 int, til
 			}
 			ci, cj := ic+i, jc+j
 			if ccs == 1 {
-				g.kern(kcb, apanel, rsa, csa, bpanel, &c[ci*crs+cj], crs, nrEff, mrEff)
+				g.kern(kcb, apanel, rsa, csa, bpanel, &c[ci*crs+cj], crs, nrEff, mrEff, ldb)
 				continue
 			}
 			// A transposed C: the tile is computed apart, then added.
 			clear(tile[:mr*nr])
-			g.kern(kcb, apanel, rsa, csa, bpanel, &tile[0], nr, nr, mr)
+			g.kern(kcb, apanel, rsa, csa, bpanel, &tile[0], nr, nr, mr, ldb)
 			for ii := 0; ii < mrEff; ii++ {
 				row := tile[ii*nr : ii*nr+nrEff]
 				base := (ci+ii)*crs + cj*ccs

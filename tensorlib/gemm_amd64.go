@@ -11,44 +11,44 @@ import (
 //go:generate go run ./internal/gemmgen
 
 // sgemmKernel6x16AVX2 is the float32 AVX2/FMA microkernel (gemm_amd64.s):
-// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < m ≤ 6, j < n ≤ 16, p < k.
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m ≤ 6, j < n ≤ 16, p < k.
 //
 //go:noescape
-func sgemmKernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int)
+func sgemmKernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m, ldb int)
 
 // dgemmKernel6x8AVX2 is the float64 AVX2/FMA microkernel (gemm_amd64.s):
-// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*8+j] for i < m ≤ 6, j < n ≤ 8, p < k.
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m ≤ 6, j < n ≤ 8, p < k.
 //
 //go:noescape
-func dgemmKernel6x8AVX2(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int)
+func dgemmKernel6x8AVX2(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m, ldb int)
 
 // sgemmKernel12x32AVX512 is the float32 AVX-512 microkernel
 // (gemm_avx512_amd64.s, generated):
-// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*32+j] for i < m ≤ 12, j < n ≤ 32, p < k.
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m ≤ 12, j < n ≤ 32, p < k.
 //
 //go:noescape
-func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int)
+func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m, ldb int)
 
 // dgemmKernel12x16AVX512 is the float64 AVX-512 microkernel
 // (gemm_avx512_amd64.s, generated):
-// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < m ≤ 12, j < n ≤ 16, p < k.
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m ≤ 12, j < n ≤ 16, p < k.
 //
 //go:noescape
-func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int)
+func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m, ldb int)
 
 // sgemmKernel12x16AVX512 is the narrow float32 AVX-512 microkernel
 // (gemm_avx512_amd64.s, generated):
-// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < m ≤ 12, j < n ≤ 16, p < k.
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m ≤ 12, j < n ≤ 16, p < k.
 //
 //go:noescape
-func sgemmKernel12x16AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int)
+func sgemmKernel12x16AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m, ldb int)
 
 // dgemmKernel12x8AVX512 is the narrow float64 AVX-512 microkernel
 // (gemm_avx512_amd64.s, generated):
-// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*8+j] for i < m ≤ 12, j < n ≤ 8, p < k.
+// c[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m ≤ 12, j < n ≤ 8, p < k.
 //
 //go:noescape
-func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int)
+func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m, ldb int)
 
 // The assembly kernels and their cache blocking. The AVX2 blocking is
 // for Zen 3 (32 KiB L1d, 512 KiB L2): a KC×NR panel of B plus an MR×KC

@@ -7,8 +7,9 @@
 // AVX-512 microkernels of the packed GEMM (see gemm.go), selected at run
 // time on CPUs with AVX-512F. Each adds an MR×NR tile of A·B to C,
 // accumulating in 24 ZMM registers (two per row of the tile; 12 for the
-// narrow kernels, one per row): per k step it loads one row of a packed B
-// micro-panel (NR values, one ZMM per 16 float32 or 8 float64) and
+// narrow kernels, one per row): per k step it loads one row of a B
+// micro-panel (NR values, one ZMM per 16 float32 or 8 float64; rows ldb
+// apart: NR when packed, B's row stride when B is read in place) and
 // broadcasts the MR values of one column of A, read with strides: rsa = 1,
 // csa = MR for a packed A micro-panel, or A's own strides when A is used in
 // place. Rows 0..11 of A are addressed from four base pointers, three rows
@@ -16,14 +17,17 @@
 // unrolled four times. Only the first m rows and n columns of C are
 // updated: masked loads and stores (K1, K2) when n < NR.
 
-// func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int)
-// float32 12×32: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*32+j] for i < m, j < n.
-TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-72
+// func sgemmKernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m, ldb int)
+// float32 12×32: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m, j < n.
+TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
 	MOVQ csa+24(FP), R12
 	MOVQ b+32(FP), DI
+	MOVQ ldb+72(FP), AX
+	SHLQ $2, AX
+	LEAQ (AX)(AX*2), R9
 	MOVQ c+40(FP), DX
 	MOVQ ldc+48(FP), R8
 	SHLQ $2, R11
@@ -111,7 +115,7 @@ TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-72
 	SHRQ $2, BX
 	JZ sgemmKernel12x32AVX512_tail
 sgemmKernel12x32AVX512_loop4:
-	PREFETCHT0 1024(DI)
+	PREFETCHT0 (DI)(AX*8)
 	VMOVUPS 0(DI), Z0
 	VMOVUPS 64(DI), Z1
 	VBROADCASTSS (SI), Z2
@@ -154,8 +158,8 @@ sgemmKernel12x32AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPS 128(DI), Z0
-	VMOVUPS 192(DI), Z1
+	VMOVUPS 0(DI)(AX*1), Z0
+	VMOVUPS 64(DI)(AX*1), Z1
 	VBROADCASTSS (SI), Z2
 	VFMADD231PS Z0, Z2, Z4
 	VFMADD231PS Z1, Z2, Z5
@@ -196,9 +200,8 @@ sgemmKernel12x32AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	PREFETCHT0 1280(DI)
-	VMOVUPS 256(DI), Z0
-	VMOVUPS 320(DI), Z1
+	VMOVUPS 0(DI)(AX*2), Z0
+	VMOVUPS 64(DI)(AX*2), Z1
 	VBROADCASTSS (SI), Z2
 	VFMADD231PS Z0, Z2, Z4
 	VFMADD231PS Z1, Z2, Z5
@@ -239,8 +242,8 @@ sgemmKernel12x32AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPS 384(DI), Z0
-	VMOVUPS 448(DI), Z1
+	VMOVUPS 0(DI)(R9*1), Z0
+	VMOVUPS 64(DI)(R9*1), Z1
 	VBROADCASTSS (SI), Z2
 	VFMADD231PS Z0, Z2, Z4
 	VFMADD231PS Z1, Z2, Z5
@@ -281,7 +284,7 @@ sgemmKernel12x32AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $512, DI
+	LEAQ (DI)(AX*4), DI
 	DECQ BX
 	JNZ sgemmKernel12x32AVX512_loop4
 sgemmKernel12x32AVX512_tail:
@@ -330,7 +333,7 @@ sgemmKernel12x32AVX512_loop1:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $128, DI
+	ADDQ AX, DI
 	DECQ CX
 	JNZ sgemmKernel12x32AVX512_loop1
 sgemmKernel12x32AVX512_store:
@@ -536,14 +539,17 @@ sgemmKernel12x32AVX512_masked:
 	VMOVUPS Z27, K2, 64(DX)
 	JMP sgemmKernel12x32AVX512_ret
 
-// func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int)
-// float64 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < m, j < n.
-TEXT ·dgemmKernel12x16AVX512(SB), NOSPLIT, $0-72
+// func dgemmKernel12x16AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m, ldb int)
+// float64 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m, j < n.
+TEXT ·dgemmKernel12x16AVX512(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
 	MOVQ csa+24(FP), R12
 	MOVQ b+32(FP), DI
+	MOVQ ldb+72(FP), AX
+	SHLQ $3, AX
+	LEAQ (AX)(AX*2), R9
 	MOVQ c+40(FP), DX
 	MOVQ ldc+48(FP), R8
 	SHLQ $3, R11
@@ -631,7 +637,7 @@ TEXT ·dgemmKernel12x16AVX512(SB), NOSPLIT, $0-72
 	SHRQ $2, BX
 	JZ dgemmKernel12x16AVX512_tail
 dgemmKernel12x16AVX512_loop4:
-	PREFETCHT0 1024(DI)
+	PREFETCHT0 (DI)(AX*8)
 	VMOVUPD 0(DI), Z0
 	VMOVUPD 64(DI), Z1
 	VBROADCASTSD (SI), Z2
@@ -674,8 +680,8 @@ dgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPD 128(DI), Z0
-	VMOVUPD 192(DI), Z1
+	VMOVUPD 0(DI)(AX*1), Z0
+	VMOVUPD 64(DI)(AX*1), Z1
 	VBROADCASTSD (SI), Z2
 	VFMADD231PD Z0, Z2, Z4
 	VFMADD231PD Z1, Z2, Z5
@@ -716,9 +722,8 @@ dgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	PREFETCHT0 1280(DI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD 320(DI), Z1
+	VMOVUPD 0(DI)(AX*2), Z0
+	VMOVUPD 64(DI)(AX*2), Z1
 	VBROADCASTSD (SI), Z2
 	VFMADD231PD Z0, Z2, Z4
 	VFMADD231PD Z1, Z2, Z5
@@ -759,8 +764,8 @@ dgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPD 384(DI), Z0
-	VMOVUPD 448(DI), Z1
+	VMOVUPD 0(DI)(R9*1), Z0
+	VMOVUPD 64(DI)(R9*1), Z1
 	VBROADCASTSD (SI), Z2
 	VFMADD231PD Z0, Z2, Z4
 	VFMADD231PD Z1, Z2, Z5
@@ -801,7 +806,7 @@ dgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $512, DI
+	LEAQ (DI)(AX*4), DI
 	DECQ BX
 	JNZ dgemmKernel12x16AVX512_loop4
 dgemmKernel12x16AVX512_tail:
@@ -850,7 +855,7 @@ dgemmKernel12x16AVX512_loop1:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $128, DI
+	ADDQ AX, DI
 	DECQ CX
 	JNZ dgemmKernel12x16AVX512_loop1
 dgemmKernel12x16AVX512_store:
@@ -1056,14 +1061,17 @@ dgemmKernel12x16AVX512_masked:
 	VMOVUPD Z27, K2, 64(DX)
 	JMP dgemmKernel12x16AVX512_ret
 
-// func sgemmKernel12x16AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m int)
-// float32 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for i < m, j < n.
-TEXT ·sgemmKernel12x16AVX512(SB), NOSPLIT, $0-72
+// func sgemmKernel12x16AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m, ldb int)
+// float32 12×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m, j < n.
+TEXT ·sgemmKernel12x16AVX512(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
 	MOVQ csa+24(FP), R12
 	MOVQ b+32(FP), DI
+	MOVQ ldb+72(FP), AX
+	SHLQ $2, AX
+	LEAQ (AX)(AX*2), R9
 	MOVQ c+40(FP), DX
 	MOVQ ldc+48(FP), R8
 	SHLQ $2, R11
@@ -1127,7 +1135,7 @@ TEXT ·sgemmKernel12x16AVX512(SB), NOSPLIT, $0-72
 	SHRQ $2, BX
 	JZ sgemmKernel12x16AVX512_tail
 sgemmKernel12x16AVX512_loop4:
-	PREFETCHT0 1024(DI)
+	PREFETCHT0 (DI)(AX*8)
 	VMOVUPS 0(DI), Z0
 	VBROADCASTSS (SI), Z2
 	VFMADD231PS Z0, Z2, Z4
@@ -1157,7 +1165,7 @@ sgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPS 64(DI), Z0
+	VMOVUPS 0(DI)(AX*1), Z0
 	VBROADCASTSS (SI), Z2
 	VFMADD231PS Z0, Z2, Z4
 	VBROADCASTSS (SI)(R11*1), Z3
@@ -1186,8 +1194,7 @@ sgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	PREFETCHT0 1152(DI)
-	VMOVUPS 128(DI), Z0
+	VMOVUPS 0(DI)(AX*2), Z0
 	VBROADCASTSS (SI), Z2
 	VFMADD231PS Z0, Z2, Z4
 	VBROADCASTSS (SI)(R11*1), Z3
@@ -1216,7 +1223,7 @@ sgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPS 192(DI), Z0
+	VMOVUPS 0(DI)(R9*1), Z0
 	VBROADCASTSS (SI), Z2
 	VFMADD231PS Z0, Z2, Z4
 	VBROADCASTSS (SI)(R11*1), Z3
@@ -1245,7 +1252,7 @@ sgemmKernel12x16AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $256, DI
+	LEAQ (DI)(AX*4), DI
 	DECQ BX
 	JNZ sgemmKernel12x16AVX512_loop4
 sgemmKernel12x16AVX512_tail:
@@ -1281,7 +1288,7 @@ sgemmKernel12x16AVX512_loop1:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $64, DI
+	ADDQ AX, DI
 	DECQ CX
 	JNZ sgemmKernel12x16AVX512_loop1
 sgemmKernel12x16AVX512_store:
@@ -1425,14 +1432,17 @@ sgemmKernel12x16AVX512_masked:
 	VMOVUPS Z15, K1, 0(DX)
 	JMP sgemmKernel12x16AVX512_ret
 
-// func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m int)
-// float64 12×8: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*8+j] for i < m, j < n.
-TEXT ·dgemmKernel12x8AVX512(SB), NOSPLIT, $0-72
+// func dgemmKernel12x8AVX512(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m, ldb int)
+// float64 12×8: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m, j < n.
+TEXT ·dgemmKernel12x8AVX512(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
 	MOVQ csa+24(FP), R12
 	MOVQ b+32(FP), DI
+	MOVQ ldb+72(FP), AX
+	SHLQ $3, AX
+	LEAQ (AX)(AX*2), R9
 	MOVQ c+40(FP), DX
 	MOVQ ldc+48(FP), R8
 	SHLQ $3, R11
@@ -1496,7 +1506,7 @@ TEXT ·dgemmKernel12x8AVX512(SB), NOSPLIT, $0-72
 	SHRQ $2, BX
 	JZ dgemmKernel12x8AVX512_tail
 dgemmKernel12x8AVX512_loop4:
-	PREFETCHT0 1024(DI)
+	PREFETCHT0 (DI)(AX*8)
 	VMOVUPD 0(DI), Z0
 	VBROADCASTSD (SI), Z2
 	VFMADD231PD Z0, Z2, Z4
@@ -1526,7 +1536,7 @@ dgemmKernel12x8AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPD 64(DI), Z0
+	VMOVUPD 0(DI)(AX*1), Z0
 	VBROADCASTSD (SI), Z2
 	VFMADD231PD Z0, Z2, Z4
 	VBROADCASTSD (SI)(R11*1), Z3
@@ -1555,8 +1565,7 @@ dgemmKernel12x8AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	PREFETCHT0 1152(DI)
-	VMOVUPD 128(DI), Z0
+	VMOVUPD 0(DI)(AX*2), Z0
 	VBROADCASTSD (SI), Z2
 	VFMADD231PD Z0, Z2, Z4
 	VBROADCASTSD (SI)(R11*1), Z3
@@ -1585,7 +1594,7 @@ dgemmKernel12x8AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	VMOVUPD 192(DI), Z0
+	VMOVUPD 0(DI)(R9*1), Z0
 	VBROADCASTSD (SI), Z2
 	VFMADD231PD Z0, Z2, Z4
 	VBROADCASTSD (SI)(R11*1), Z3
@@ -1614,7 +1623,7 @@ dgemmKernel12x8AVX512_loop4:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $256, DI
+	LEAQ (DI)(AX*4), DI
 	DECQ BX
 	JNZ dgemmKernel12x8AVX512_loop4
 dgemmKernel12x8AVX512_tail:
@@ -1650,7 +1659,7 @@ dgemmKernel12x8AVX512_loop1:
 	ADDQ R12, R13
 	ADDQ R12, R14
 	ADDQ R12, R10
-	ADDQ $64, DI
+	ADDQ AX, DI
 	DECQ CX
 	JNZ dgemmKernel12x8AVX512_loop1
 dgemmKernel12x8AVX512_store:

@@ -78,7 +78,7 @@ func benchMicrokernel[T float](b *testing.B, im gemmImpl[T]) {
 		ap, bp, c := make([]T, kc*mr), make([]T, kc*nr), make([]T, mr*nr)
 		b.ResetTimer()
 		for range b.N {
-			im.kern(kc, &ap[0], 1, mr, &bp[0], &c[0], nr, nr, mr)
+			im.kern(kc, &ap[0], 1, mr, &bp[0], &c[0], nr, nr, mr, nr)
 		}
 		reportGFLOPS(b, float64(2*kc*mr*nr))
 	})

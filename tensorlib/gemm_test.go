@@ -214,31 +214,33 @@ func testKernelColumns[T float](t *testing.T, im gemmImpl[T]) {
 	rng := rand.New(rand.NewPCG(8, uint64(nr)))
 	const ldc = 37
 	for _, k := range []int{1, 4, 13} {
-		for m := 1; m <= mr; m++ {
-			for n := 1; n <= nr; n++ {
-				ap := make([]T, mr*k)
-				bp := make([]T, nr*k)
-				for i := range ap {
-					ap[i] = T(rng.IntN(9) - 4)
-				}
-				for i := range bp {
-					bp[i] = T(rng.IntN(9) - 4)
-				}
-				c := make([]T, (mr+1)*ldc)
-				for i := range c {
-					c[i] = T(i)
-				}
-				im.kern(k, &ap[0], 1, mr, &bp[0], &c[0], ldc, n, m)
-				for i := 0; i <= mr; i++ {
-					for j := 0; j < ldc; j++ {
-						want := T(i*ldc + j)
-						if i < m && j < n {
-							for p := 0; p < k; p++ {
-								want += ap[p*mr+i] * bp[p*nr+j]
+		for _, ldb := range []int{nr, nr + 3} {
+			for m := 1; m <= mr; m++ {
+				for n := 1; n <= nr; n++ {
+					ap := make([]T, mr*k)
+					bp := make([]T, (k-1)*ldb+nr)
+					for i := range ap {
+						ap[i] = T(rng.IntN(9) - 4)
+					}
+					for i := range bp {
+						bp[i] = T(rng.IntN(9) - 4)
+					}
+					c := make([]T, (mr+1)*ldc)
+					for i := range c {
+						c[i] = T(i)
+					}
+					im.kern(k, &ap[0], 1, mr, &bp[0], &c[0], ldc, n, m, ldb)
+					for i := 0; i <= mr; i++ {
+						for j := 0; j < ldc; j++ {
+							want := T(i*ldc + j)
+							if i < m && j < n {
+								for p := 0; p < k; p++ {
+									want += ap[p*mr+i] * bp[p*ldb+j]
+								}
 							}
-						}
-						if got := c[i*ldc+j]; got != want {
-							t.Fatalf("%s %T k=%d m=%d n=%d: c[%d,%d] = %v, want %v", im.name, got, k, m, n, i, j, got, want)
+							if got := c[i*ldc+j]; got != want {
+								t.Fatalf("%s %T k=%d ldb=%d m=%d n=%d: c[%d,%d] = %v, want %v", im.name, got, k, ldb, m, n, i, j, got, want)
+							}
 						}
 					}
 				}

@@ -61,8 +61,9 @@ func main() {
 // AVX-512 microkernels of the packed GEMM (see gemm.go), selected at run
 // time on CPUs with AVX-512F. Each adds an MR×NR tile of A·B to C,
 // accumulating in 24 ZMM registers (two per row of the tile; 12 for the
-// narrow kernels, one per row): per k step it loads one row of a packed B
-// micro-panel (NR values, one ZMM per 16 float32 or 8 float64) and
+// narrow kernels, one per row): per k step it loads one row of a B
+// micro-panel (NR values, one ZMM per 16 float32 or 8 float64; rows ldb
+// apart: NR when packed, B's row stride when B is read in place) and
 // broadcasts the MR values of one column of A, read with strides: rsa = 1,
 // csa = MR for a packed A micro-panel, or A's own strides when A is used in
 // place. Rows 0..11 of A are addressed from four base pointers, three rows
@@ -100,14 +101,18 @@ func gen(w *bytes.Buffer, k kernel) {
 		return "(" + b + ")(R11*2)"
 	}
 
-	fmt.Fprintf(w, "\n// func %s(k int, a *%s, rsa, csa int, b, c *%s, ldc, n, m int)\n", k.name, k.typ, k.typ)
-	fmt.Fprintf(w, "// %s %d×%d: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*%d+j] for i < m, j < n.\n", k.typ, k.mr, k.nr(), k.nr())
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-72\n", k.name)
+	fmt.Fprintf(w, "\n// func %s(k int, a *%s, rsa, csa int, b, c *%s, ldc, n, m, ldb int)\n", k.name, k.typ, k.typ)
+	fmt.Fprintf(w, "// %s %d×%d: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m, j < n.\n", k.typ, k.mr, k.nr())
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-80\n", k.name)
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
 	p("MOVQ rsa+16(FP), R11")
 	p("MOVQ csa+24(FP), R12")
 	p("MOVQ b+32(FP), DI")
+	// AX = ldb and R9 = 3·ldb in bytes: the rows of B in an unrolled step.
+	p("MOVQ ldb+72(FP), AX")
+	p("SHLQ $%d, AX", shift)
+	p("LEAQ (AX)(AX*2), R9")
 	p("MOVQ c+40(FP), DX")
 	p("MOVQ ldc+48(FP), R8")
 	p("SHLQ $%d, R11", shift)
@@ -136,9 +141,21 @@ func gen(w *bytes.Buffer, k kernel) {
 		r := fmt.Sprintf("Z%d", 4+i)
 		p("VPXORD %s, %s, %s", r, r, r)
 	}
-	step := func(off int) {
+	// brow is row u of B in an unrolled step, plus off bytes.
+	brow := func(u, off int) string {
+		switch u {
+		case 0:
+			return fmt.Sprintf("%d(DI)", off)
+		case 1:
+			return fmt.Sprintf("%d(DI)(AX*1)", off)
+		case 2:
+			return fmt.Sprintf("%d(DI)(AX*2)", off)
+		}
+		return fmt.Sprintf("%d(DI)(R9*1)", off)
+	}
+	step := func(u int) {
 		for v := 0; v < k.nv; v++ {
-			p("VMOVUP%s %d(DI), Z%d", k.sfx()[1:], off+v*64, v)
+			p("VMOVUP%s %s, Z%d", k.sfx()[1:], brow(u, v*64), v)
 		}
 		for i := 0; i < k.mr; i++ {
 			br := fmt.Sprintf("Z%d", 2+i%2)
@@ -156,12 +173,13 @@ func gen(w *bytes.Buffer, k kernel) {
 	p("JZ %s_tail", k.name)
 	label("loop4")
 	for u := 0; u < 4; u++ {
-		if u%2 == 0 {
-			p("PREFETCHT0 %d(DI)", 1024+u*rowBytes)
+		if u == 0 {
+			// Eight rows ahead (1 KiB of a packed 12×32 panel).
+			p("PREFETCHT0 (DI)(AX*8)")
 		}
-		step(u * rowBytes)
+		step(u)
 	}
-	p("ADDQ $%d, DI", 4*rowBytes)
+	p("LEAQ (DI)(AX*4), DI")
 	p("DECQ BX")
 	p("JNZ %s_loop4", k.name)
 	label("tail")
@@ -169,7 +187,7 @@ func gen(w *bytes.Buffer, k kernel) {
 	p("JZ %s_store", k.name)
 	label("loop1")
 	step(0)
-	p("ADDQ $%d, DI", rowBytes)
+	p("ADDQ AX, DI")
 	p("DECQ CX")
 	p("JNZ %s_loop1", k.name)
 	label("store")
