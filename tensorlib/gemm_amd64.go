@@ -65,16 +65,16 @@ var (
 		bl: gemmBlocking{mr: 6, nr: 8, mc: 72, kc: 256}, copyRows: copyPanelRows}
 	sgemmAVX512 = gemmImpl[float32]{name: "avx512", kern: sgemmKernel12x32AVX512,
 		bl:     gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384},
-		gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true,
+		gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true, inPlaceB: true,
 		narrow: &gemmImpl[float32]{name: "avx512-narrow", kern: sgemmKernel12x16AVX512,
 			bl:     gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
-			gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true}}
+			gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true, inPlaceB: true}}
 	dgemmAVX512 = gemmImpl[float64]{name: "avx512", kern: dgemmKernel12x16AVX512,
 		bl:     gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
-		gather: gatherPanel64, copyRows: copyPanelRows, inPlaceA: true,
+		gather: gatherPanel64, copyRows: copyPanelRows, inPlaceA: true, inPlaceB: true,
 		narrow: &gemmImpl[float64]{name: "avx512-narrow", kern: dgemmKernel12x8AVX512,
 			bl:     gemmBlocking{mr: 12, nr: 8, mc: 144, kc: 384},
-			gather: gatherPanel64, copyRows: copyPanelRows, inPlaceA: true}}
+			gather: gatherPanel64, copyRows: copyPanelRows, inPlaceA: true, inPlaceB: true}}
 )
 
 func init() {

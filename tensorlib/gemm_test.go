@@ -84,6 +84,7 @@ type gemmVariant struct {
 	name      string
 	impl      int
 	tiny      bool
+	packed    bool // pack A and B even where the kernel reads them in place
 	procs     int
 	perWorker int
 }
@@ -98,6 +99,11 @@ func gemmVariants() []gemmVariant {
 			gemmVariant{name: im.name + "/2", impl: i, procs: 2, perWorker: 1},
 			gemmVariant{name: im.name + "/3/tiny-blocks", impl: i, procs: 3, perWorker: 1, tiny: true},
 			gemmVariant{name: im.name + "/1/tiny-blocks", impl: i, procs: 1, tiny: true})
+		if im.inPlaceA || im.inPlaceB {
+			vs = append(vs,
+				gemmVariant{name: im.name + "/1/packed", impl: i, procs: 1, packed: true},
+				gemmVariant{name: im.name + "/2/packed/tiny-blocks", impl: i, procs: 2, perWorker: 1, packed: true, tiny: true})
+		}
 	}
 	return vs
 }
@@ -144,6 +150,10 @@ func (v gemmVariant) apply(t testing.TB) {
 		dgemmImpl = tinyBlocks(dgemmImpl, 3, 5)
 		gemmMaxPackedB = 600
 	}
+	if v.packed {
+		sgemmImpl = packedOnly(sgemmImpl)
+		dgemmImpl = packedOnly(dgemmImpl)
+	}
 	if v.perWorker > 0 {
 		gemmFlopsPerWorker = v.perWorker
 	}
@@ -156,6 +166,16 @@ func tinyBlocks[T float](im gemmImpl[T], mcPanels, kc int) gemmImpl[T] {
 	im.bl.mc, im.bl.kc = mcPanels*im.bl.mr, kc
 	if im.narrow != nil {
 		n := tinyBlocks(*im.narrow, mcPanels, kc)
+		im.narrow = &n
+	}
+	return im
+}
+
+// packedOnly returns im (and its narrow kernel) packing both operands.
+func packedOnly[T float](im gemmImpl[T]) gemmImpl[T] {
+	im.inPlaceA, im.inPlaceB = false, false
+	if im.narrow != nil {
+		n := packedOnly(*im.narrow)
 		im.narrow = &n
 	}
 	return im

@@ -9,7 +9,8 @@ package tensorlib
 //
 // to print, per product of BenchmarkGEMM, the best and median GFLOP/s of
 // five rounds for each configuration: a kernel name, optionally with the
-// float32 MC and KC; a name ending in /ng packs without gathers. GEMMONLY
+// float32 MC and KC; a name ending in /ng packs without gathers, one
+// ending in /pb packs a row-major B instead of reading it in place. GEMMONLY
 // (a regexp of product names) also admits the 2048² product.
 
 import (
@@ -67,9 +68,12 @@ func TestTuneGEMM(t *testing.T) {
 				f := strings.Split(cfg, ":")
 				sk := sgemmImpl
 				for i, im := range sgemmImpls {
-					if im.name == strings.TrimSuffix(f[0], "/ng") {
+					if im.name == strings.TrimSuffix(strings.TrimSuffix(f[0], "/ng"), "/pb") {
 						useGEMMImpls(im, dgemmImpls[i])
 					}
+				}
+				if strings.HasSuffix(cfg, "/pb") {
+					sgemmImpl.inPlaceB = false
 				}
 				if strings.HasSuffix(cfg, "/ng") {
 					sgemmImpl.gather = nil
