@@ -255,6 +255,11 @@ type gemmJob[T float] struct {
 // runs slower leaves the others idle at the end of a phase.
 const gemmUnitsPerWorker = 8
 
+// gemmMinUnitFlops bounds the units of small products from below (in
+// multiply-adds, some 3µs): each unit costs a claim, a recover and an
+// interrupt check, and a participant's last unit its share of the wait.
+const gemmMinUnitFlops = 1 << 18
+
 // plan sizes the units for the given number of participants: row blocks
 // of at most MC rows, enough of them (with column groups if rows are few)
 // to balance the work when the participants are several.
@@ -263,7 +268,7 @@ func (g *gemmJob[T]) plan(workers int) {
 	g.workers = workers
 	rowPanels := ceilDiv(g.m, mr)
 	perBlock := max(1, g.bl.mc/mr)
-	want := gemmUnitsPerWorker * workers
+	want := min(gemmUnitsPerWorker*workers, max(2*workers, g.m*g.n*g.k/gemmMinUnitFlops))
 	if workers > 1 {
 		// Rounded down, so that there are at least want blocks where
 		// rows allow: rounding up left as few as want/2 + 1.
@@ -274,13 +279,15 @@ func (g *gemmJob[T]) plan(workers int) {
 	g.colGrps = 1
 	panels := g.nc / g.bl.nr
 	if workers > 1 && g.rowBlks < want {
-		// Too few rows: column groups too, each packing its rows of A
-		// again.
+		// Too few rows: column groups too (each packing its rows of A
+		// again, unless A is read in place).
 		g.colGrps = min(panels, ceilDiv(want, g.rowBlks))
 	}
 	g.bGroup = panels
 	if workers > 1 {
-		g.bGroup = max(1, ceilDiv(panels, 4*workers))
+		// Small groups: everyone waits for the last at the end of the
+		// phase.
+		g.bGroup = max(1, ceilDiv(panels, 8*workers))
 	}
 }
 
@@ -296,6 +303,9 @@ func (g *gemmJob[T]) units(ph int) int {
 	_, ncb := g.chunk(ph / 2)
 	np := ceilDiv(ncb, g.bl.nr)
 	if ph%2 == 0 {
+		if g.directB && ncb%g.bl.nr == 0 {
+			return 0 // nothing to pack
+		}
 		return ceilDiv(np, g.bGroup)
 	}
 	return g.rowBlks * ceilDiv(np, ceilDiv(np, g.colGrps))
