@@ -158,7 +158,14 @@ func gen(w *bytes.Buffer, k kernel) {
 			p("VMOVUP%s %s, Z%d", k.sfx()[1:], brow(u, v*64), v)
 		}
 		for i := 0; i < k.mr; i++ {
-			br := fmt.Sprintf("Z%d", 2+i%2)
+			if k.nv == 1 {
+				// One FMA per value of A: broadcast it from memory
+				// within the FMA (one fused micro-op instead of two).
+				p("VFMADD231%s.BCST %s, Z0, %s", k.sfx(), arow(i), acc(i, 0))
+				continue
+			}
+			// Z28, Z29: clear of B's (Z0..) and the accumulators (Z4..).
+			br := fmt.Sprintf("Z%d", 28+i%2)
 			p("VBROADCAST%s %s, %s", k.bsfx(), arow(i), br)
 			for v := 0; v < k.nv; v++ {
 				p("VFMADD231%s Z%d, %s, %s", k.sfx(), v, br, acc(i, v))
