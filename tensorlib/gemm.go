@@ -552,7 +552,7 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 		var z T
 		size := int(unsafe.Sizeof(z))
 		fast := g.copyRows != nil && nr*size%32 == 0 && full > q0
-		for p := 0; p < kcb; p++ {
+		for p := 0; p < kcb && (full > q0 || g.gather == nil); p++ {
 			off := bm.off + (p0+p)*bm.rs + j0
 			if fast {
 				// Bounds checked here: the assembly is not.
