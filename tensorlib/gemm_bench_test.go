@@ -105,6 +105,12 @@ var gemmBenchShapes = []struct {
 	{"HW2", 128, 256, 10, false, false},
 	{"HtdY2", 256, 128, 10, true, false},
 	{"dY2W2t", 128, 10, 256, false, true},
+	// Not in tools/bench: the MLP's first layer with batches 64 and 16,
+	// and convolutions' forward products (out channels × C·k·k · positions).
+	{"XW1b64", 64, 784, 256, false, false},
+	{"XW1b16", 16, 784, 256, false, false},
+	{"conv16", 16, 144, 784, false, false},
+	{"conv32", 32, 288, 196, false, false},
 }
 
 // BenchmarkGEMM measures the packed product (packing included, no tensor
