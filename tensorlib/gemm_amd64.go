@@ -66,6 +66,7 @@ var (
 	sgemmAVX512 = gemmImpl[float32]{name: "avx512", kern: sgemmKernel12x32AVX512,
 		bl:     gemmBlocking{mr: 12, nr: 32, mc: 144, kc: 384},
 		gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true, inPlaceB: true,
+		transpose: transposePanel32,
 		narrow: &gemmImpl[float32]{name: "avx512-narrow", kern: sgemmKernel12x16AVX512,
 			bl:     gemmBlocking{mr: 12, nr: 16, mc: 144, kc: 384},
 			gather: gatherPanel32, copyRows: copyPanelRows, inPlaceA: true, inPlaceB: true}}
@@ -109,3 +110,10 @@ func gatherPanel64(dst, src *float64, k, step, stride, lanes, width int)
 //
 //go:noescape
 func copyPanelRows(dst, src unsafe.Pointer, panels, rowBytes, pstride int)
+
+// transposePanel32 packs 16·blocks rows of a full 32-wide panel of a
+// column-major float32 B (gemm_pack_amd64.s): dst[p*32+j] = src[j*cs+p]
+// for p < 16·blocks, j < 32.
+//
+//go:noescape
+func transposePanel32(dst, src *float32, blocks, cs int)

@@ -508,3 +508,37 @@ func testGather[T float](t *testing.T, gather func(dst, src *T, k, step, stride,
 		}
 	}
 }
+
+// TestGEMMTranspose checks the panel transposes of each kernel that has
+// them, for several blocks of rows and column strides.
+func TestGEMMTranspose(t *testing.T) {
+	for _, im := range sgemmImpls {
+		if im.transpose == nil {
+			continue
+		}
+		nr := im.bl.nr
+		for _, cs := range []int{16, 17, 40, 1000} {
+			for blocks := 1; blocks <= 3; blocks++ {
+				k := 16 * blocks
+				src := make([]float32, (nr-1)*cs+k)
+				for i := range src {
+					src[i] = float32(i)
+				}
+				dst := make([]float32, k*nr+3)
+				im.transpose(&dst[0], &src[0], blocks, cs)
+				for p := 0; p < k; p++ {
+					for j := 0; j < nr; j++ {
+						if got, want := dst[p*nr+j], src[j*cs+p]; got != want {
+							t.Fatalf("%s cs %d blocks %d: dst[%d,%d] = %v, want %v", im.name, cs, blocks, p, j, got, want)
+						}
+					}
+				}
+				for _, v := range dst[k*nr:] {
+					if v != 0 {
+						t.Fatalf("%s: wrote past the panel", im.name)
+					}
+				}
+			}
+		}
+	}
+}
