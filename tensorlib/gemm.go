@@ -29,9 +29,13 @@ import (
 // 6×8; gemm_amd64.s) or pure Go (gemm_generic.go). Each carries its cache
 // blocking (MR, NR, MC, KC), and the AVX-512 one also a narrow kernel
 // (12×16, 12×8) for products whose short side is at most 16 (8) columns,
-// and AVX-512 gathers (gemm_pack_amd64.s) that pack strided and partial
-// panels. Kernels store only the valid rows and columns of a tile (masked
-// stores), so only a transposed C goes through a tile buffer.
+// and AVX-512 gathers and 16×16 transposes (gemm_pack_amd64.s) that pack
+// strided, transposed and partial panels. With the AVX-512 kernels the
+// packing is mostly skipped: they read any A with a unit stride, and the
+// full panels of a row-major B, in place (measured faster here than
+// packing, which the L2 and its prefetchers make unnecessary). Kernels
+// store only the valid rows and columns of a tile (masked stores), so only
+// a transposed C goes through a tile buffer.
 //
 // Each phase is a list of independent units that the calling goroutine and
 // up to GOMAXPROCS-1 helper goroutines claim with an atomic counter, and
