@@ -256,6 +256,7 @@ type gemmJob[T float] struct {
 	copyRows  func(dst, src unsafe.Pointer, panels, rowBytes, pstride int)
 	directA   bool // A is read in place, only a last partial panel packed
 	directB   bool // B is read in place, only a last partial panel packed
+	localB    bool // each unit packs its panels of B (no packing phase)
 
 	kc     int // the K step, balanced
 	nc     int // columns per chunk (a multiple of NR)
@@ -293,7 +294,12 @@ func (g *gemmJob[T]) plan(workers int) {
 	rowPanels := ceilDiv(g.m, mr)
 	perBlock := max(1, g.bl.mc/mr)
 	want := min(gemmUnitsPerWorker*workers, max(2*workers, g.m*g.n*g.k/gemmMinUnitFlops))
-	if workers > 1 {
+	// With a single block of rows (an MLP's batch), a B to pack is
+	// split by columns only, and each unit packs its own panels: no
+	// phase of packing that all wait for, no panel packed by one core and
+	// read by another.
+	g.localB = rowPanels <= perBlock && !g.directB
+	if workers > 1 && !g.localB {
 		// Rounded down, so that there are at least want blocks where
 		// rows allow: rounding up left as few as want/2 + 1.
 		perBlock = min(perBlock, max(1, rowPanels/want))
@@ -327,8 +333,8 @@ func (g *gemmJob[T]) units(ph int) int {
 	_, ncb := g.chunk(ph / 2)
 	np := ceilDiv(ncb, g.bl.nr)
 	if ph%2 == 0 {
-		if g.directB && ncb%g.bl.nr == 0 {
-			return 0 // nothing to pack
+		if g.localB || g.directB && ncb%g.bl.nr == 0 {
+			return 0 // nothing to pack here
 		}
 		return ceilDiv(np, g.bGroup)
 	}
@@ -393,6 +399,12 @@ func (g *gemmJob[T]) unit(ph, u int, apack *packBuf[T], tile *[gemmMaxTile]T) {
 	groups := ceilDiv(np, perGroup)
 	r, cg := u/groups, u%groups
 	c0, c1 := cg*perGroup, min(np, (cg+1)*perGroup)
+	if g.localB {
+		// The only unit using these panels packs them.
+		for pc := 0; pc < g.k; pc += g.kc {
+			g.packB(g.bpack[pc*g.nc:], pc, min(g.kc, g.k-pc), jc, ncb, c0, c1)
+		}
+	}
 	ic := r * g.rb
 	mb := min(g.rb, g.m-ic)
 	ap := apack.data
