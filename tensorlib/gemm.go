@@ -473,15 +473,8 @@ func (g *gemmJob[T]) macro(ap, bp []T, ic, mb, jc, ncb, pc, kcb, c0, c1 int, til
 			for ii := 0; ii < mrEff; ii++ {
 				row := tile[ii*nr : ii*nr+nrEff]
 				base := (ci+ii)*crs + cj*ccs
-				if ccs == 1 {
-					dst := c[base : base+nrEff]
-					for jj, v := range row {
-						dst[jj] += v
-					}
-				} else {
-					for jj, v := range row {
-						c[base+jj*ccs] += v
-					}
+				for jj, v := range row {
+					c[base+jj*ccs] += v
 				}
 			}
 		}
