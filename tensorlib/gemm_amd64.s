@@ -4,11 +4,12 @@
 
 // AVX2/FMA microkernels of the packed GEMM (see gemm.go). Each adds a full
 // MR×NR tile of A·B to C, accumulating in twelve YMM registers: per k step
-// it loads one row of a packed B micro-panel (NR values) and broadcasts
+// it loads one row of a B micro-panel (NR values; rows ldb apart: NR when
+// packed, B's row stride when read in place) and broadcasts
 // the MR values of one column of A, read with strides: rsa = 1, csa = MR
 // for a packed A micro-panel, or A's own strides when A is used in place.
-// The k loop is unrolled four times. Only the first n columns of C are
-// updated (masked loads and stores when n < NR).
+// The k loop is unrolled four times. Only the first m rows and n columns
+// of C are updated (masked loads and stores when n < NR).
 
 // Lane numbers, compared with n to mask the columns of a partial tile.
 DATA gemmLanes32<>+0(SB)/4, $0
@@ -39,14 +40,17 @@ DATA gemmLanes64<>+48(SB)/8, $6
 DATA gemmLanes64<>+56(SB)/8, $7
 GLOBL gemmLanes64<>(SB), RODATA|NOPTR, $64
 
-// func sgemmKernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc, n int)
-// float32 6×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*16+j] for j < n.
-TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-64
+// func sgemmKernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc, n, m, ldb int)
+// float32 6×16: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m, j < n.
+TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
 	MOVQ csa+24(FP), R12
 	MOVQ b+32(FP), DI
+	MOVQ ldb+72(FP), AX
+	SHLQ $2, AX
+	LEAQ (AX)(AX*2), BX
 	MOVQ c+40(FP), DX
 	MOVQ ldc+48(FP), R8
 	SHLQ $2, R11
@@ -88,8 +92,8 @@ TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-64
 	SHRQ $2, R9
 	JZ sgemmKernel6x16AVX2_tail
 sgemmKernel6x16AVX2_loop4:
-	PREFETCHT0 512(DI)
-	VMOVUPS 0(DI), Y0
+	PREFETCHT0 (DI)(AX*8)
+	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS (SI), Y2
 	VFMADD231PS Y0, Y2, Y4
@@ -111,8 +115,8 @@ sgemmKernel6x16AVX2_loop4:
 	VFMADD231PS Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	VMOVUPS 64(DI), Y0
-	VMOVUPS 96(DI), Y1
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
 	VBROADCASTSS (SI), Y2
 	VFMADD231PS Y0, Y2, Y4
 	VFMADD231PS Y1, Y2, Y5
@@ -133,8 +137,8 @@ sgemmKernel6x16AVX2_loop4:
 	VFMADD231PS Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	VMOVUPS 128(DI), Y0
-	VMOVUPS 160(DI), Y1
+	VMOVUPS (DI)(AX*2), Y0
+	VMOVUPS 32(DI)(AX*2), Y1
 	VBROADCASTSS (SI), Y2
 	VFMADD231PS Y0, Y2, Y4
 	VFMADD231PS Y1, Y2, Y5
@@ -155,8 +159,8 @@ sgemmKernel6x16AVX2_loop4:
 	VFMADD231PS Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	VMOVUPS 192(DI), Y0
-	VMOVUPS 224(DI), Y1
+	VMOVUPS (DI)(BX*1), Y0
+	VMOVUPS 32(DI)(BX*1), Y1
 	VBROADCASTSS (SI), Y2
 	VFMADD231PS Y0, Y2, Y4
 	VFMADD231PS Y1, Y2, Y5
@@ -177,14 +181,14 @@ sgemmKernel6x16AVX2_loop4:
 	VFMADD231PS Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	ADDQ $256, DI
+	LEAQ (DI)(AX*4), DI
 	DECQ R9
 	JNZ sgemmKernel6x16AVX2_loop4
 sgemmKernel6x16AVX2_tail:
 	ANDQ $3, CX
 	JZ sgemmKernel6x16AVX2_store
 sgemmKernel6x16AVX2_loop1:
-	VMOVUPS 0(DI), Y0
+	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS (SI), Y2
 	VFMADD231PS Y0, Y2, Y4
@@ -206,10 +210,11 @@ sgemmKernel6x16AVX2_loop1:
 	VFMADD231PS Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	ADDQ $64, DI
+	ADDQ AX, DI
 	DECQ CX
 	JNZ sgemmKernel6x16AVX2_loop1
 sgemmKernel6x16AVX2_store:
+	MOVQ m+64(FP), R9
 	MOVQ n+56(FP), AX
 	CMPQ AX, $16
 	JLT sgemmKernel6x16AVX2_masked
@@ -217,26 +222,36 @@ sgemmKernel6x16AVX2_store:
 	VMOVUPS Y4, (DX)
 	VADDPS 32(DX), Y5, Y5
 	VMOVUPS Y5, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VADDPS (DX), Y6, Y6
 	VMOVUPS Y6, (DX)
 	VADDPS 32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VADDPS (DX), Y8, Y8
 	VMOVUPS Y8, (DX)
 	VADDPS 32(DX), Y9, Y9
 	VMOVUPS Y9, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VADDPS (DX), Y10, Y10
 	VMOVUPS Y10, (DX)
 	VADDPS 32(DX), Y11, Y11
 	VMOVUPS Y11, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VADDPS (DX), Y12, Y12
 	VMOVUPS Y12, (DX)
 	VADDPS 32(DX), Y13, Y13
 	VMOVUPS Y13, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VADDPS (DX), Y14, Y14
 	VMOVUPS Y14, (DX)
@@ -257,6 +272,8 @@ sgemmKernel6x16AVX2_masked:
 	VMASKMOVPS 32(DX), Y2, Y3
 	VADDPS Y3, Y5, Y5
 	VMASKMOVPS Y5, Y2, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPS (DX), Y1, Y0
 	VADDPS Y0, Y6, Y6
@@ -264,6 +281,8 @@ sgemmKernel6x16AVX2_masked:
 	VMASKMOVPS 32(DX), Y2, Y3
 	VADDPS Y3, Y7, Y7
 	VMASKMOVPS Y7, Y2, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPS (DX), Y1, Y0
 	VADDPS Y0, Y8, Y8
@@ -271,6 +290,8 @@ sgemmKernel6x16AVX2_masked:
 	VMASKMOVPS 32(DX), Y2, Y3
 	VADDPS Y3, Y9, Y9
 	VMASKMOVPS Y9, Y2, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPS (DX), Y1, Y0
 	VADDPS Y0, Y10, Y10
@@ -278,6 +299,8 @@ sgemmKernel6x16AVX2_masked:
 	VMASKMOVPS 32(DX), Y2, Y3
 	VADDPS Y3, Y11, Y11
 	VMASKMOVPS Y11, Y2, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPS (DX), Y1, Y0
 	VADDPS Y0, Y12, Y12
@@ -285,6 +308,8 @@ sgemmKernel6x16AVX2_masked:
 	VMASKMOVPS 32(DX), Y2, Y3
 	VADDPS Y3, Y13, Y13
 	VMASKMOVPS Y13, Y2, 32(DX)
+	DECQ R9
+	JZ sgemmKernel6x16AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPS (DX), Y1, Y0
 	VADDPS Y0, Y14, Y14
@@ -292,17 +317,21 @@ sgemmKernel6x16AVX2_masked:
 	VMASKMOVPS 32(DX), Y2, Y3
 	VADDPS Y3, Y15, Y15
 	VMASKMOVPS Y15, Y2, 32(DX)
+sgemmKernel6x16AVX2_ret:
 	VZEROUPPER
 	RET
 
-// func dgemmKernel6x8AVX2(k int, a *float64, rsa, csa int, b, c *float64, ldc, n int)
-// float64 6×8: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*8+j] for j < n.
-TEXT ·dgemmKernel6x8AVX2(SB), NOSPLIT, $0-64
+// func dgemmKernel6x8AVX2(k int, a *float64, rsa, csa int, b, c *float64, ldc, n, m, ldb int)
+// float64 6×8: C[i*ldc+j] += Σ_p a[i*rsa+p*csa]·b[p*ldb+j] for i < m, j < n.
+TEXT ·dgemmKernel6x8AVX2(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R11
 	MOVQ csa+24(FP), R12
 	MOVQ b+32(FP), DI
+	MOVQ ldb+72(FP), AX
+	SHLQ $3, AX
+	LEAQ (AX)(AX*2), BX
 	MOVQ c+40(FP), DX
 	MOVQ ldc+48(FP), R8
 	SHLQ $3, R11
@@ -344,8 +373,8 @@ TEXT ·dgemmKernel6x8AVX2(SB), NOSPLIT, $0-64
 	SHRQ $2, R9
 	JZ dgemmKernel6x8AVX2_tail
 dgemmKernel6x8AVX2_loop4:
-	PREFETCHT0 512(DI)
-	VMOVUPD 0(DI), Y0
+	PREFETCHT0 (DI)(AX*8)
+	VMOVUPD (DI), Y0
 	VMOVUPD 32(DI), Y1
 	VBROADCASTSD (SI), Y2
 	VFMADD231PD Y0, Y2, Y4
@@ -367,8 +396,8 @@ dgemmKernel6x8AVX2_loop4:
 	VFMADD231PD Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	VMOVUPD 64(DI), Y0
-	VMOVUPD 96(DI), Y1
+	VMOVUPD (DI)(AX*1), Y0
+	VMOVUPD 32(DI)(AX*1), Y1
 	VBROADCASTSD (SI), Y2
 	VFMADD231PD Y0, Y2, Y4
 	VFMADD231PD Y1, Y2, Y5
@@ -389,8 +418,8 @@ dgemmKernel6x8AVX2_loop4:
 	VFMADD231PD Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	VMOVUPD 128(DI), Y0
-	VMOVUPD 160(DI), Y1
+	VMOVUPD (DI)(AX*2), Y0
+	VMOVUPD 32(DI)(AX*2), Y1
 	VBROADCASTSD (SI), Y2
 	VFMADD231PD Y0, Y2, Y4
 	VFMADD231PD Y1, Y2, Y5
@@ -411,8 +440,8 @@ dgemmKernel6x8AVX2_loop4:
 	VFMADD231PD Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	VMOVUPD 192(DI), Y0
-	VMOVUPD 224(DI), Y1
+	VMOVUPD (DI)(BX*1), Y0
+	VMOVUPD 32(DI)(BX*1), Y1
 	VBROADCASTSD (SI), Y2
 	VFMADD231PD Y0, Y2, Y4
 	VFMADD231PD Y1, Y2, Y5
@@ -433,14 +462,14 @@ dgemmKernel6x8AVX2_loop4:
 	VFMADD231PD Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	ADDQ $256, DI
+	LEAQ (DI)(AX*4), DI
 	DECQ R9
 	JNZ dgemmKernel6x8AVX2_loop4
 dgemmKernel6x8AVX2_tail:
 	ANDQ $3, CX
 	JZ dgemmKernel6x8AVX2_store
 dgemmKernel6x8AVX2_loop1:
-	VMOVUPD 0(DI), Y0
+	VMOVUPD (DI), Y0
 	VMOVUPD 32(DI), Y1
 	VBROADCASTSD (SI), Y2
 	VFMADD231PD Y0, Y2, Y4
@@ -462,10 +491,11 @@ dgemmKernel6x8AVX2_loop1:
 	VFMADD231PD Y1, Y3, Y15
 	ADDQ R12, SI
 	ADDQ R12, R13
-	ADDQ $64, DI
+	ADDQ AX, DI
 	DECQ CX
 	JNZ dgemmKernel6x8AVX2_loop1
 dgemmKernel6x8AVX2_store:
+	MOVQ m+64(FP), R9
 	MOVQ n+56(FP), AX
 	CMPQ AX, $8
 	JLT dgemmKernel6x8AVX2_masked
@@ -473,26 +503,36 @@ dgemmKernel6x8AVX2_store:
 	VMOVUPD Y4, (DX)
 	VADDPD 32(DX), Y5, Y5
 	VMOVUPD Y5, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VADDPD (DX), Y6, Y6
 	VMOVUPD Y6, (DX)
 	VADDPD 32(DX), Y7, Y7
 	VMOVUPD Y7, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VADDPD (DX), Y8, Y8
 	VMOVUPD Y8, (DX)
 	VADDPD 32(DX), Y9, Y9
 	VMOVUPD Y9, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VADDPD (DX), Y10, Y10
 	VMOVUPD Y10, (DX)
 	VADDPD 32(DX), Y11, Y11
 	VMOVUPD Y11, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VADDPD (DX), Y12, Y12
 	VMOVUPD Y12, (DX)
 	VADDPD 32(DX), Y13, Y13
 	VMOVUPD Y13, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VADDPD (DX), Y14, Y14
 	VMOVUPD Y14, (DX)
@@ -513,6 +553,8 @@ dgemmKernel6x8AVX2_masked:
 	VMASKMOVPD 32(DX), Y2, Y3
 	VADDPD Y3, Y5, Y5
 	VMASKMOVPD Y5, Y2, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPD (DX), Y1, Y0
 	VADDPD Y0, Y6, Y6
@@ -520,6 +562,8 @@ dgemmKernel6x8AVX2_masked:
 	VMASKMOVPD 32(DX), Y2, Y3
 	VADDPD Y3, Y7, Y7
 	VMASKMOVPD Y7, Y2, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPD (DX), Y1, Y0
 	VADDPD Y0, Y8, Y8
@@ -527,6 +571,8 @@ dgemmKernel6x8AVX2_masked:
 	VMASKMOVPD 32(DX), Y2, Y3
 	VADDPD Y3, Y9, Y9
 	VMASKMOVPD Y9, Y2, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPD (DX), Y1, Y0
 	VADDPD Y0, Y10, Y10
@@ -534,6 +580,8 @@ dgemmKernel6x8AVX2_masked:
 	VMASKMOVPD 32(DX), Y2, Y3
 	VADDPD Y3, Y11, Y11
 	VMASKMOVPD Y11, Y2, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPD (DX), Y1, Y0
 	VADDPD Y0, Y12, Y12
@@ -541,6 +589,8 @@ dgemmKernel6x8AVX2_masked:
 	VMASKMOVPD 32(DX), Y2, Y3
 	VADDPD Y3, Y13, Y13
 	VMASKMOVPD Y13, Y2, 32(DX)
+	DECQ R9
+	JZ dgemmKernel6x8AVX2_ret
 	ADDQ R8, DX
 	VMASKMOVPD (DX), Y1, Y0
 	VADDPD Y0, Y14, Y14
@@ -548,6 +598,7 @@ dgemmKernel6x8AVX2_masked:
 	VMASKMOVPD 32(DX), Y2, Y3
 	VADDPD Y3, Y15, Y15
 	VMASKMOVPD Y15, Y2, 32(DX)
+dgemmKernel6x8AVX2_ret:
 	VZEROUPPER
 	RET
 

@@ -1,6 +1,47 @@
 package tensorlib
 
-import "testing"
+import (
+	"flag"
+	"fmt"
+	"testing"
+)
+
+// benchGEMMImpl selects the kernels BenchmarkGEMM uses by name (avx512,
+// avx2, go), to compare them in one session: -args -gemm.impl=avx2.
+var benchGEMMImpl = flag.String("gemm.impl", "", "kernels for BenchmarkGEMM (default: the fastest this CPU runs)")
+
+// benchGEMMMC and benchGEMMKC override the float32 cache blocking, for
+// tuning: -args -gemm.mc=192 -gemm.kc=256.
+var (
+	benchGEMMMC = flag.Int("gemm.mc", 0, "float32 MC for BenchmarkGEMM (0: the kernel's)")
+	benchGEMMKC = flag.Int("gemm.kc", 0, "float32 KC for BenchmarkGEMM (0: the kernel's)")
+)
+
+// useBenchGEMMImpl applies -gemm.impl for the benchmark.
+func useBenchGEMMImpl(b *testing.B) {
+	s, d, asm := sgemmImpl, dgemmImpl, hasGEMMAsm
+	b.Cleanup(func() {
+		sgemmImpl, dgemmImpl, hasGEMMAsm = s, d, asm
+	})
+	if *benchGEMMImpl != "" {
+		found := false
+		for i, im := range sgemmImpls {
+			if im.name == *benchGEMMImpl {
+				useGEMMImpls(im, dgemmImpls[i])
+				found = true
+			}
+		}
+		if !found {
+			b.Fatalf("no kernel %q on this CPU", *benchGEMMImpl)
+		}
+	}
+	if *benchGEMMMC > 0 {
+		sgemmImpl.bl.mc = *benchGEMMMC
+	}
+	if *benchGEMMKC > 0 {
+		sgemmImpl.bl.kc = *benchGEMMKC
+	}
+}
 
 // Benchmarks of the packed GEMM below the tensor API. Run with
 //
@@ -17,25 +58,29 @@ func reportGFLOPS(b *testing.B, flops float64) {
 	}
 }
 
-// BenchmarkMicrokernel measures the float32 and float64 microkernels alone
-// on L1-resident panels (KC = 256).
+// BenchmarkMicrokernel measures each float32 and float64 microkernel
+// alone on L1-resident panels (KC = 256).
 func BenchmarkMicrokernel(b *testing.B) {
+	for i := range sgemmImpls {
+		benchMicrokernel(b, sgemmImpls[i])
+		benchMicrokernel(b, dgemmImpls[i])
+		if n := sgemmImpls[i].narrow; n != nil {
+			benchMicrokernel(b, *n)
+		}
+	}
+}
+
+func benchMicrokernel[T float](b *testing.B, im gemmImpl[T]) {
 	const kc = 256
-	b.Run("float32", func(b *testing.B) {
-		ap, bp, c := make([]float32, kc*6), make([]float32, kc*16), make([]float32, 6*16)
+	mr, nr := im.bl.mr, im.bl.nr
+	var z T
+	b.Run(fmt.Sprintf("%s/%T/%dx%d", im.name, z, mr, nr), func(b *testing.B) {
+		ap, bp, c := make([]T, kc*mr), make([]T, kc*nr), make([]T, mr*nr)
 		b.ResetTimer()
 		for range b.N {
-			sgemmKernel(kc, &ap[0], 1, 6, &bp[0], &c[0], 16, 16)
+			im.kern(kc, &ap[0], 1, mr, &bp[0], &c[0], nr, nr, mr, nr)
 		}
-		reportGFLOPS(b, 2*kc*6*16)
-	})
-	b.Run("float64", func(b *testing.B) {
-		ap, bp, c := make([]float64, kc*6), make([]float64, kc*8), make([]float64, 6*8)
-		b.ResetTimer()
-		for range b.N {
-			dgemmKernel(kc, &ap[0], 1, 6, &bp[0], &c[0], 8, 8)
-		}
-		reportGFLOPS(b, 2*kc*6*8)
+		reportGFLOPS(b, float64(2*kc*mr*nr))
 	})
 }
 
@@ -60,11 +105,18 @@ var gemmBenchShapes = []struct {
 	{"HW2", 128, 256, 10, false, false},
 	{"HtdY2", 256, 128, 10, true, false},
 	{"dY2W2t", 128, 10, 256, false, true},
+	// Not in tools/bench: the MLP's first layer with batches 64 and 16,
+	// and convolutions' forward products (out channels × C·k·k · positions).
+	{"XW1b64", 64, 784, 256, false, false},
+	{"XW1b16", 16, 784, 256, false, false},
+	{"conv16", 16, 144, 784, false, false},
+	{"conv32", 32, 288, 196, false, false},
 }
 
 // BenchmarkGEMM measures the packed product (packing included, no tensor
 // API) for float32.
 func BenchmarkGEMM(b *testing.B) {
+	useBenchGEMMImpl(b)
 	for _, s := range gemmBenchShapes {
 		b.Run(s.name, func(b *testing.B) {
 			a := make([]float32, s.m*s.k)

@@ -76,53 +76,113 @@ func checkGEMM[T float](t testing.TB, name string, c []T, crs, ccs int, a []T, a
 	}
 }
 
-// gemmVariant runs the test body with one kernel (assembly or Go), one
-// blocking (the production one or tiny blocks that exercise every loop)
-// and a thread count, restoring the globals afterwards.
+// gemmVariant runs the test body with one pair of kernels (impl indexes
+// sgemmImpls and dgemmImpls: every kernel this CPU can run), one blocking
+// (the kernel's own or tiny blocks that exercise every loop) and a thread
+// count, restoring the globals afterwards.
 type gemmVariant struct {
 	name      string
-	goKernels bool
+	impl      int
 	tiny      bool
+	packed    bool // pack A and B even where the kernel reads them in place
 	procs     int
 	perWorker int
-	skipNoAsm bool
 }
 
-var gemmVariants = []gemmVariant{
-	{name: "asm/1", procs: 1, skipNoAsm: true},
-	{name: "asm/2", procs: 2, perWorker: 1, skipNoAsm: true},
-	{name: "asm/3/tiny-blocks", procs: 3, perWorker: 1, tiny: true, skipNoAsm: true},
-	{name: "asm/1/tiny-blocks", procs: 1, tiny: true, skipNoAsm: true},
-	{name: "go/1", procs: 1, goKernels: true},
-	{name: "go/2/tiny-blocks", procs: 2, perWorker: 1, tiny: true, goKernels: true},
+// gemmVariants returns the variants the shape tests run: each kernel with
+// one and two threads, and with tiny blocks.
+func gemmVariants() []gemmVariant {
+	var vs []gemmVariant
+	for i, im := range sgemmImpls {
+		vs = append(vs,
+			gemmVariant{name: im.name + "/1", impl: i, procs: 1},
+			gemmVariant{name: im.name + "/2", impl: i, procs: 2, perWorker: 1},
+			gemmVariant{name: im.name + "/3/tiny-blocks", impl: i, procs: 3, perWorker: 1, tiny: true},
+			gemmVariant{name: im.name + "/1/tiny-blocks", impl: i, procs: 1, tiny: true})
+		if im.inPlaceA || im.inPlaceB {
+			vs = append(vs,
+				gemmVariant{name: im.name + "/1/packed", impl: i, procs: 1, packed: true},
+				gemmVariant{name: im.name + "/2/packed/tiny-blocks", impl: i, procs: 2, perWorker: 1, packed: true, tiny: true})
+		}
+	}
+	return vs
+}
+
+// TestGEMMImpls checks that the kernel lists are parallel and that the
+// kernels in use are the first.
+func TestGEMMImpls(t *testing.T) {
+	if len(sgemmImpls) != len(dgemmImpls) {
+		t.Fatalf("%d float32 kernels, %d float64", len(sgemmImpls), len(dgemmImpls))
+	}
+	for i := range sgemmImpls {
+		if sgemmImpls[i].name != dgemmImpls[i].name {
+			t.Errorf("kernel %d: %s and %s", i, sgemmImpls[i].name, dgemmImpls[i].name)
+		}
+	}
+	if sgemmImpl.name != sgemmImpls[0].name || dgemmImpl.name != dgemmImpls[0].name {
+		t.Errorf("kernels in use %s %s, want the first", sgemmImpl.name, dgemmImpl.name)
+	}
+	if sgemmImpls[len(sgemmImpls)-1].name != "go" {
+		t.Errorf("the pure-Go kernel is not listed last")
+	}
+	t.Logf("kernels: %v", func() (ns []string) {
+		for _, im := range sgemmImpls {
+			ns = append(ns, im.name)
+		}
+		return
+	}())
 }
 
 func (v gemmVariant) apply(t testing.TB) {
-	s32, d32 := sgemmKernel, dgemmKernel
-	sb, db := sgemmBlocking, dgemmBlocking
+	s32, d32 := sgemmImpl, dgemmImpl
+	asm := hasGEMMAsm
 	pw, minF, maxB := gemmFlopsPerWorker, gemmMinFlops, gemmMaxPackedB
 	procs := runtime.GOMAXPROCS(v.procs)
 	t.Cleanup(func() {
-		sgemmKernel, dgemmKernel = s32, d32
-		sgemmBlocking, dgemmBlocking = sb, db
+		sgemmImpl, dgemmImpl = s32, d32
+		hasGEMMAsm = asm
 		gemmFlopsPerWorker, gemmMinFlops, gemmMaxPackedB = pw, minF, maxB
 		runtime.GOMAXPROCS(procs)
 	})
-	if v.goKernels {
-		sgemmKernel, dgemmKernel = sgemmKernelGo, dgemmKernelGo
-	} else if v.skipNoAsm && !hasGEMMAsm {
-		t.Skip("CPU lacks AVX2/FMA")
-	}
+	useGEMMImpls(sgemmImpls[v.impl], dgemmImpls[v.impl])
 	if v.tiny {
-		sgemmBlocking = gemmBlocking{mr: 6, nr: 16, mc: 12, kc: 7}
-		dgemmBlocking = gemmBlocking{mr: 6, nr: 8, mc: 18, kc: 5}
+		sgemmImpl = tinyBlocks(sgemmImpl, 2, 7)
+		dgemmImpl = tinyBlocks(dgemmImpl, 3, 5)
 		gemmMaxPackedB = 600
+	}
+	if v.packed {
+		sgemmImpl = packedOnly(sgemmImpl)
+		dgemmImpl = packedOnly(dgemmImpl)
 	}
 	if v.perWorker > 0 {
 		gemmFlopsPerWorker = v.perWorker
 	}
 	gemmMinFlops = 0
 }
+
+// tinyBlocks returns im (and its narrow kernel) with blocks of mcPanels
+// row panels and kc columns.
+func tinyBlocks[T float](im gemmImpl[T], mcPanels, kc int) gemmImpl[T] {
+	im.bl.mc, im.bl.kc = mcPanels*im.bl.mr, kc
+	if im.narrow != nil {
+		n := tinyBlocks(*im.narrow, mcPanels, kc)
+		im.narrow = &n
+	}
+	return im
+}
+
+// packedOnly returns im (and its narrow kernel) packing both operands.
+func packedOnly[T float](im gemmImpl[T]) gemmImpl[T] {
+	im.inPlaceA, im.inPlaceB = false, false
+	if im.narrow != nil {
+		n := packedOnly(*im.narrow)
+		im.narrow = &n
+	}
+	return im
+}
+
+// goKernels reports whether the variant uses the pure-Go kernels.
+func (v gemmVariant) goKernels() bool { return sgemmImpls[v.impl].name == "go" }
 
 // runGEMMCase multiplies random operands of the given shape and layouts
 // with gemm (the entry point MatMul uses) and checks the result.
@@ -151,53 +211,58 @@ func runGEMMCase[T float](t testing.TB, rng *rand.Rand, m, k, n, la, lb, pad, of
 	}
 }
 
-// TestGEMMKernelColumns checks the microkernels alone for every number of
-// valid columns: those past n must be neither read nor written.
+// TestGEMMKernelColumns checks each microkernel alone for every number
+// of valid rows and columns: those past m and n must be neither read nor
+// written.
 func TestGEMMKernelColumns(t *testing.T) {
-	type kernels struct {
-		name string
-		s    gemmKernel[float32]
-		d    gemmKernel[float64]
-	}
-	ks := []kernels{{"go", sgemmKernelGo, dgemmKernelGo}}
-	if hasGEMMAsm {
-		ks = append(ks, kernels{"asm", sgemmKernel, dgemmKernel})
-	}
-	for _, kk := range ks {
-		t.Run(kk.name, func(t *testing.T) {
-			testKernelColumns(t, kk.s, 16)
-			testKernelColumns(t, kk.d, 8)
+	for i := range sgemmImpls {
+		t.Run(sgemmImpls[i].name, func(t *testing.T) {
+			testKernelColumns(t, sgemmImpls[i])
+			testKernelColumns(t, dgemmImpls[i])
+			if n := sgemmImpls[i].narrow; n != nil {
+				testKernelColumns(t, *n)
+			}
+			if n := dgemmImpls[i].narrow; n != nil {
+				testKernelColumns(t, *n)
+			}
 		})
 	}
 }
 
-func testKernelColumns[T float](t *testing.T, kern gemmKernel[T], nr int) {
+func testKernelColumns[T float](t *testing.T, im gemmImpl[T]) {
+	mr, nr := im.bl.mr, im.bl.nr
 	rng := rand.New(rand.NewPCG(8, uint64(nr)))
-	const mr, k, ldc = 6, 13, 37
-	for n := 1; n <= nr; n++ {
-		ap := make([]T, mr*k)
-		bp := make([]T, nr*k)
-		for i := range ap {
-			ap[i] = T(rng.IntN(9) - 4)
-		}
-		for i := range bp {
-			bp[i] = T(rng.IntN(9) - 4)
-		}
-		c := make([]T, mr*ldc)
-		for i := range c {
-			c[i] = T(i)
-		}
-		kern(k, &ap[0], 1, mr, &bp[0], &c[0], ldc, n)
-		for i := 0; i < mr; i++ {
-			for j := 0; j < ldc; j++ {
-				want := T(i*ldc + j)
-				if j < n {
-					for p := 0; p < k; p++ {
-						want += ap[p*mr+i] * bp[p*nr+j]
+	ldc := nr + 5
+	for _, k := range []int{1, 4, 13} {
+		for _, ldb := range []int{nr, nr + 3} {
+			for m := 1; m <= mr; m++ {
+				for n := 1; n <= nr; n++ {
+					ap := make([]T, mr*k)
+					bp := make([]T, (k-1)*ldb+nr)
+					for i := range ap {
+						ap[i] = T(rng.IntN(9) - 4)
 					}
-				}
-				if got := c[i*ldc+j]; got != want {
-					t.Fatalf("%T n=%d: c[%d,%d] = %v, want %v", got, n, i, j, got, want)
+					for i := range bp {
+						bp[i] = T(rng.IntN(9) - 4)
+					}
+					c := make([]T, (mr+1)*ldc)
+					for i := range c {
+						c[i] = T(i)
+					}
+					im.kern(k, &ap[0], 1, mr, &bp[0], &c[0], ldc, n, m, ldb)
+					for i := 0; i <= mr; i++ {
+						for j := 0; j < ldc; j++ {
+							want := T(i*ldc + j)
+							if i < m && j < n {
+								for p := 0; p < k; p++ {
+									want += ap[p*mr+i] * bp[p*ldb+j]
+								}
+							}
+							if got := c[i*ldc+j]; got != want {
+								t.Fatalf("%s %T k=%d ldb=%d m=%d n=%d: c[%d,%d] = %v, want %v", im.name, got, k, ldb, m, n, i, j, got, want)
+							}
+						}
+					}
 				}
 			}
 		}
@@ -205,7 +270,7 @@ func testKernelColumns[T float](t *testing.T, kern gemmKernel[T], nr int) {
 }
 
 func TestGEMMRandomShapes(t *testing.T) {
-	for _, v := range gemmVariants {
+	for _, v := range gemmVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			v.apply(t)
 			rng := rand.New(rand.NewPCG(1, uint64(len(v.name))))
@@ -232,13 +297,14 @@ func TestGEMMEdgeShapes(t *testing.T) {
 		{1, 1, 1}, {6, 1, 16}, {6, 7, 16}, {7, 1, 17}, {5, 3, 15}, {12, 300, 32},
 		{128, 40, 10}, {10, 40, 128}, {1, 64, 100}, {100, 64, 1}, {2, 530, 3},
 		{67, 67, 67}, {145, 257, 33}, {73, 9, 4100}, {300, 20, 5},
+		{12, 5, 32}, {13, 1, 33}, {11, 3, 31}, {24, 300, 64}, {25, 17, 65}, {36, 200, 48},
 	}
-	for _, v := range gemmVariants {
+	for _, v := range gemmVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			v.apply(t)
 			rng := rand.New(rand.NewPCG(2, 3))
 			for _, s := range shapes {
-				if v.goKernels && s[0]*s[1]*s[2] > 1<<19 {
+				if v.goKernels() && s[0]*s[1]*s[2] > 1<<19 {
 					continue
 				}
 				for la := 0; la < layoutBroadcast; la++ {
@@ -256,27 +322,32 @@ func TestGEMMLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large products")
 	}
-	for _, procs := range []int{1, 2} {
-		t.Run(fmt.Sprint(procs), func(t *testing.T) {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			rng := rand.New(rand.NewPCG(4, 5))
-			shapes := [][3]int{{300, 600, 200}, {128, 784, 256}, {784, 128, 256}, {20, 700, 500}, {256, 128, 10}, {10, 300, 256}}
-			for i, s := range shapes {
-				if i%2 == 0 {
-					runGEMMCase[float32](t, rng, s[0], s[1], s[2], layoutRowMajor, layoutColMajor, 0, 0)
-				} else {
-					runGEMMCase[float32](t, rng, s[0], s[1], s[2], layoutColMajor, layoutRowMajor, 0, 0)
+	for i, im := range sgemmImpls {
+		if im.name == "go" {
+			continue
+		}
+		for _, procs := range []int{1, 2} {
+			t.Run(fmt.Sprint(im.name, "/", procs), func(t *testing.T) {
+				gemmVariant{impl: i, procs: procs}.apply(t)
+				rng := rand.New(rand.NewPCG(4, 5))
+				shapes := [][3]int{{300, 600, 200}, {128, 784, 256}, {784, 128, 256}, {20, 700, 500}, {256, 128, 10}, {10, 300, 256}}
+				for i, s := range shapes {
+					if i%2 == 0 {
+						runGEMMCase[float32](t, rng, s[0], s[1], s[2], layoutRowMajor, layoutColMajor, 0, 0)
+					} else {
+						runGEMMCase[float32](t, rng, s[0], s[1], s[2], layoutColMajor, layoutRowMajor, 0, 0)
+					}
+					runGEMMCase[float64](t, rng, s[0], s[1], s[2], layoutRowMajor, layoutRowMajor, 0, 1)
 				}
-				runGEMMCase[float64](t, rng, s[0], s[1], s[2], layoutRowMajor, layoutRowMajor, 0, 1)
-			}
-		})
+			})
+		}
 	}
 }
 
 // TestGEMMStridedC checks the transposed output used for thin products and
 // the kernels' accumulation into C (C += A·B).
 func TestGEMMStridedC(t *testing.T) {
-	for _, v := range gemmVariants {
+	for _, v := range gemmVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			v.apply(t)
 			rng := rand.New(rand.NewPCG(6, 7))
@@ -289,7 +360,7 @@ func TestGEMMStridedC(t *testing.T) {
 				for i := range c {
 					c[i] = 1
 				}
-				packedGEMM(c, 1, m, a, am, b, bm, m, k, n, sgemmKernel, sgemmBlocking)
+				packedGEMM(c, 1, m, a, am, b, bm, m, k, n, sgemmImpl)
 				for i := range c {
 					c[i]--
 				}
@@ -362,22 +433,112 @@ func TestGEMMInterrupt(t *testing.T) {
 	}
 }
 
-// FuzzGEMMShapes multiplies random shapes and layouts with the tiny
-// blocking, two workers and the production kernels.
+// FuzzGEMMShapes multiplies random shapes and layouts with two workers
+// and each kernel this CPU can run, with its own or the tiny blocking.
 func FuzzGEMMShapes(f *testing.F) {
 	f.Add(uint8(7), uint8(5), uint8(17), uint8(0), uint64(1))
 	f.Add(uint8(128), uint8(3), uint8(10), uint8(0x13), uint64(2))
 	f.Add(uint8(1), uint8(200), uint8(1), uint8(0x21), uint64(3))
+	f.Add(uint8(25), uint8(9), uint8(33), uint8(0x80), uint64(4))
 	f.Fuzz(func(t *testing.T, m, k, n, layouts uint8, seed uint64) {
 		if m == 0 || k == 0 || n == 0 {
 			return
 		}
-		v := gemmVariant{procs: 2, perWorker: 1, tiny: layouts&0x80 != 0}
-		v.apply(t)
-		rng := rand.New(rand.NewPCG(seed, 9))
-		la, lb := int(layouts&3), int(layouts>>2&3)%(numLayouts-1)
-		pad, off := int(layouts>>4&1), int(layouts>>5&3)
-		runGEMMCase[float32](t, rng, int(m), int(k), int(n), la, lb, pad, off)
-		runGEMMCase[float64](t, rng, int(m), int(k), int(n), la, lb, pad, off)
+		for i := range sgemmImpls {
+			t.Run(sgemmImpls[i].name, func(t *testing.T) {
+				v := gemmVariant{impl: i, procs: 2, perWorker: 1, tiny: layouts&0x80 != 0}
+				v.apply(t)
+				rng := rand.New(rand.NewPCG(seed, 9))
+				la, lb := int(layouts&3), int(layouts>>2&3)%(numLayouts-1)
+				pad, off := int(layouts>>4&1), int(layouts>>5&3)
+				runGEMMCase[float32](t, rng, int(m), int(k), int(n), la, lb, pad, off)
+				runGEMMCase[float64](t, rng, int(m), int(k), int(n), la, lb, pad, off)
+			})
+		}
 	})
+}
+
+// TestGEMMGather checks the panel gathers of each kernel that has them, for
+// every number of lanes and a few steps and strides (0 included: a
+// broadcast operand).
+func TestGEMMGather(t *testing.T) {
+	for i := range sgemmImpls {
+		if g := sgemmImpls[i].gather; g != nil {
+			testGather(t, g, 32)
+		}
+		if g := dgemmImpls[i].gather; g != nil {
+			testGather(t, g, 16)
+		}
+	}
+}
+
+func testGather[T float](t *testing.T, gather func(dst, src *T, k, step, stride, lanes, width int), maxLanes int) {
+	rng := rand.New(rand.NewPCG(10, uint64(maxLanes)))
+	for width := 1; width <= maxLanes; width++ {
+		for lanes := 1; lanes <= width; lanes++ {
+			for _, ss := range [][2]int{{1, 37}, {40, 1}, {3, 0}, {0, 5}, {2, 3}, {1, 1}} {
+				step, stride := ss[0], ss[1]
+				k := 1 + rng.IntN(9)
+				src := make([]T, (k-1)*step+(lanes-1)*stride+1)
+				for j := range src {
+					src[j] = T(1 + rng.IntN(1000))
+				}
+				dst := make([]T, k*width+3)
+				for j := range dst {
+					dst[j] = -1
+				}
+				gather(&dst[0], &src[0], k, step, stride, lanes, width)
+				for p := 0; p < k; p++ {
+					for l := 0; l < width; l++ {
+						var want T
+						if l < lanes {
+							want = src[p*step+l*stride]
+						}
+						if got := dst[p*width+l]; got != want {
+							t.Fatalf("%T lanes %d width %d step %d stride %d: dst[%d,%d] = %v, want %v", got, lanes, width, step, stride, p, l, got, want)
+						}
+					}
+				}
+				for j := k * width; j < len(dst); j++ {
+					if dst[j] != -1 {
+						t.Fatalf("%T lanes %d width %d: wrote past the panel", dst[0], lanes, width)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGEMMTranspose checks the panel transposes of each kernel that has
+// them, for several blocks of rows and column strides.
+func TestGEMMTranspose(t *testing.T) {
+	for _, im := range sgemmImpls {
+		if im.transpose == nil {
+			continue
+		}
+		nr := im.bl.nr
+		for _, cs := range []int{16, 17, 40, 1000} {
+			for blocks := 1; blocks <= 3; blocks++ {
+				k := 16 * blocks
+				src := make([]float32, (nr-1)*cs+k)
+				for i := range src {
+					src[i] = float32(i)
+				}
+				dst := make([]float32, k*nr+3)
+				im.transpose(&dst[0], &src[0], blocks, cs)
+				for p := 0; p < k; p++ {
+					for j := 0; j < nr; j++ {
+						if got, want := dst[p*nr+j], src[j*cs+p]; got != want {
+							t.Fatalf("%s cs %d blocks %d: dst[%d,%d] = %v, want %v", im.name, cs, blocks, p, j, got, want)
+						}
+					}
+				}
+				for _, v := range dst[k*nr:] {
+					if v != 0 {
+						t.Fatalf("%s: wrote past the panel", im.name)
+					}
+				}
+			}
+		}
+	}
 }
