@@ -688,7 +688,7 @@ func (g *gemmJob[T]) packB(dst []T, p0, kcb, j0, ncb, q0, q1 int) {
 // there is a gather, its int32 indices hold (lanes-1)·stride, and the
 // panel lies in src (checked here, as the assembly reads unchecked).
 func (g *gemmJob[T]) canGather(src []T, base, step, stride, k, lanes int) bool {
-	if g.gather == nil || stride < 0 || step < 0 || (lanes-1)*stride >= 1<<31 {
+	if g.gather == nil || stride < 0 || step < 0 || int64(lanes-1)*int64(stride) >= 1<<31 {
 		return false
 	}
 	_ = src[base+(k-1)*step+(lanes-1)*stride]

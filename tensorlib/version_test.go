@@ -14,7 +14,10 @@ func TestVersionAndBackends(t *testing.T) {
 		t.Fatalf("Backends() = %q", b)
 	}
 	want := "cpu (pure Go)"
-	if hasGEMMAsm {
+	switch {
+	case sgemmImpl.name == "avx512":
+		want = "cpu (AVX-512 asm)"
+	case hasGEMMAsm:
 		want = "cpu (AVX2+FMA asm)"
 	}
 	if b[0] != want {

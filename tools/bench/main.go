@@ -41,8 +41,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/cpu"
-
 	tl "github.com/gotensor/gt/tensorlib"
 )
 
@@ -427,12 +425,8 @@ func printHeader() {
 			model = string(m[1])
 		}
 	}
-	kern := "pure Go (no AVX2/FMA)"
-	if runtime.GOARCH == "amd64" && cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		kern = "AVX2/FMA assembly"
-	}
-	fmt.Printf("gt bench: %s, %d CPUs, %s %s/%s, gt GEMM kernels: %s\n",
-		model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, kern)
+	fmt.Printf("gt bench: %s, %d CPUs, %s %s/%s, gt kernels: %s\n",
+		model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(tl.Backends(), ", "))
 }
 
 // describeBLAS names the BLAS torch loaded.
