@@ -234,10 +234,9 @@ func optData[T any](t *Tensor) []T {
 func convForward[T float](x, w, b []T, g convGeom) []T {
 	cg, og := g.c/g.groups, g.o/g.groups
 	k, p := cg*g.kh*g.kw, g.oh*g.ow
-	// The output comes unzeroed from the buffer pool; each sample's rows
-	// are zeroed by the thread that computes them, while they are in its
-	// cache, instead of all at once up front.
-	out := allocFloats[T](g.n*g.o*p, false)
+	// A recycled output is not zeroed up front: each sample's rows are
+	// zeroed by the thread that computes them, while they are in its cache.
+	out, zeroed := allocFloatsReport[T](g.n * g.o * p)
 	parallelBatches(g.n, g.o*k*p, func(n0, n1 int) {
 		cols := make([]T, k*p)
 		for n := n0; n < n1; n++ {
@@ -246,7 +245,9 @@ func convForward[T float](x, w, b []T, g convGeom) []T {
 				xs := x[(n*g.c+grp*cg)*g.h*g.w:]
 				im2col(cols, xs, cg, g)
 				dst := out[(n*g.o+grp*og)*p : (n*g.o+(grp+1)*og)*p]
-				clear(dst)
+				if !zeroed {
+					clear(dst)
+				}
 				gemm(dst, w, matView{off: grp * og * k, rs: k, cs: 1}, cols, matView{rs: p, cs: 1}, og, k, p)
 				if b != nil {
 					for oc := 0; oc < og; oc++ {
@@ -287,10 +288,11 @@ func convBackward[T float](x, w, gout []T, g convGeom, needX, needW, needB bool)
 		return gx, gw, gb
 	}
 	var wt []T // per group, the weights transposed to (k, og)
+	var gxZeroed bool
 	if needX {
-		// Unzeroed from the pool: each sample's planes are zeroed just
-		// before col2im adds into them.
-		gx = allocFloats[T](g.n*g.c*g.h*g.w, false)
+		// A recycled buffer is not zeroed up front: each sample's planes
+		// are zeroed just before col2im adds into them.
+		gx, gxZeroed = allocFloatsReport[T](g.n * g.c * g.h * g.w)
 		wt = make([]T, len(w))
 		for grp := 0; grp < g.groups; grp++ {
 			src, dst := w[grp*og*k:], wt[grp*og*k:]
@@ -330,7 +332,9 @@ func convBackward[T float](x, w, gout []T, g convGeom, needX, needW, needB bool)
 					// wᵀ (k × og) · gout (og × p)
 					gemm(cols, wt, matView{off: grp * og * k, rs: og, cs: 1}, gout, gview, k, og, p)
 					planes := gx[(n*g.c+grp*cg)*g.h*g.w : (n*g.c+(grp+1)*cg)*g.h*g.w]
-					clear(planes)
+					if !gxZeroed {
+						clear(planes)
+					}
 					col2im(planes, cols, cg, g)
 				}
 			}

@@ -74,9 +74,13 @@ func convertSlice[S, D number](src []S) []D {
 	return out
 }
 
-// convertInto converts s into d: with the vector kernels between float32
-// and float64, elementwise otherwise.
+// convertInto converts s into d: a copy within one type, with the vector
+// kernels between float32 and float64, elementwise otherwise.
 func convertInto[S, D number](d []D, s []S) {
+	if same, ok := any(s).([]D); ok {
+		copy(d, same) // a clone: memmove's speed
+		return
+	}
 	switch dv := any(d).(type) {
 	case []float64:
 		if sv, ok := any(s).([]float32); ok {

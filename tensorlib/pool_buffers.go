@@ -157,28 +157,36 @@ func init() { armPoolDecay() }
 // make below poolMinBytes, otherwise a recycled or new buffer of n's size
 // class, zeroed when zero is set.
 func allocFloats[T float](n int, zero bool) []T {
+	buf, zeroed := allocFloatsReport[T](n)
+	if zero && !zeroed {
+		clear(buf)
+	}
+	return buf
+}
+
+// allocFloatsReport is allocFloats without zeroing, reporting whether the
+// buffer holds zeros anyway (a new one from make does): a kernel that
+// needs zeros can then clear each block just before it uses it, while it
+// is in cache, and skip clearing memory the runtime already cleared.
+func allocFloatsReport[T float](n int) (buf []T, zeroed bool) {
 	var z T
 	size := int(unsafe.Sizeof(z))
 	if n*size < poolMinBytes || uint64(n) > 1<<(poolMaxLog-1) {
-		return make([]T, n)
+		return make([]T, n), true
 	}
 	class, capacity := poolClass(n)
 	p := poolOf[T]()
-	var buf []T
 	ptr := p.get(class, capacity*size)
 	if ptr == nil && capacity*size >= collectMinBytes {
 		ptr = collectFor(p, class, capacity*size)
 	}
 	if ptr != nil {
 		buf = unsafe.Slice((*T)(ptr), capacity)[:n]
-		if zero {
-			clear(buf)
-		}
 	} else {
-		buf = make([]T, capacity)[:n]
+		buf, zeroed = make([]T, capacity)[:n], true
 	}
 	runtime.SetFinalizer(&buf[0], func(ptr *T) { p.put(class, capacity*size, unsafe.Pointer(ptr)) })
-	return buf
+	return buf, zeroed
 }
 
 // newTensorUninit allocates a contiguous tensor whose elements the caller

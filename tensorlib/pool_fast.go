@@ -46,17 +46,20 @@ func (g poolGeom) is2x2() bool {
 // maxPool2x2Backward computes maxPoolBackward's input gradient for a 2×2
 // pooling (is2x2), planes in parallel, and reports whether it did: the
 // windows do not overlap, so each plane is zeroed and scattered into by
-// its own thread (with +=, as the general kernel, for the same -0).
+// its own thread (with +=, as the general kernel, for the same -0); a
+// recycled buffer is zeroed plane by plane, just before its scatter.
 func maxPool2x2Backward[T float](gout []T, idx []int64, g poolGeom) ([]T, bool) {
 	if !g.is2x2() {
 		return nil, false
 	}
 	plane, oplane := g.h*g.w, g.oh*g.ow
-	gx := allocFloats[T](g.planes*plane, false)
+	gx, zeroed := allocFloatsReport[T](g.planes * plane)
 	parallelFor(g.planes, max(2, cheapParallelMin/max(plane, 1)), max(1, cheapChunk/max(plane, 1)), func(p0, p1 int) {
 		for p := p0; p < p1; p++ {
 			dst := gx[p*plane : (p+1)*plane]
-			clear(dst)
+			if !zeroed {
+				clear(dst)
+			}
 			src, ix := gout[p*oplane:(p+1)*oplane], idx[p*oplane:(p+1)*oplane]
 			for i, v := range src {
 				dst[ix[i]] += v
