@@ -25,9 +25,11 @@ test: deps fmt-check vet
 	$(MAKE) --no-print-directory notebooks-test
 	$(MAKE) --no-print-directory kernel-test
 
-## portable-test: tensorlib's tests again with the assembly kernels switched off, so the
-## pure-Go kernels (what other architectures run) stay right; plus a 32-bit build.
+## portable-test: tensorlib's tests again as other CPUs run them: without AVX-512 (the AVX2
+## kernels, e.g. Zen 3) and without any assembly (the pure-Go kernels of other architectures);
+## plus a 32-bit build and an arm64 vet.
 portable-test:
+	GODEBUG=cpu.avx512f=off $(GO) test -count=1 ./tensorlib/...
 	GODEBUG=cpu.avx2=off,cpu.avx512f=off $(GO) test -count=1 ./tensorlib/...
 	GOARCH=386 $(GO) build ./...
 	GOARCH=arm64 $(GO) vet ./tensorlib/...
