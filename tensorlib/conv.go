@@ -387,6 +387,10 @@ func convRange(start, stride, size, count int) (lo, hi int) {
 // (cg·kh·kw rows of oh·ow), writing zeros for padding.
 func im2col[T float](cols, x []T, cg int, g convGeom) {
 	p := g.oh * g.ow
+	// With stride 1 and the output as wide as the input ("same" padding),
+	// a tap's rows are one shifted copy of the plane but for the columns
+	// that fall into the padding: one copy, then those columns zeroed.
+	whole := g.sh == 1 && g.sw == 1 && g.ow == g.w
 	for c := 0; c < cg; c++ {
 		plane := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for ki := 0; ki < g.kh; ki++ {
@@ -394,6 +398,10 @@ func im2col[T float](cols, x []T, cg int, g convGeom) {
 				row := cols[((c*g.kh+ki)*g.kw+kj)*p:][:p]
 				x0 := kj*g.dw - g.pw
 				lo, hi := convRange(x0, g.sw, g.w, g.ow)
+				if whole {
+					im2colShifted(row, plane, ki*g.dh-g.ph, x0, lo, hi, g)
+					continue
+				}
 				for oy := 0; oy < g.oh; oy++ {
 					dst := row[oy*g.ow : (oy+1)*g.ow]
 					iy := oy*g.sh - g.ph + ki*g.dh
@@ -402,10 +410,19 @@ func im2col[T float](cols, x []T, cg int, g convGeom) {
 						continue
 					}
 					src := plane[iy*g.w : (iy+1)*g.w]
-					clear(dst[:lo])
-					clear(dst[hi:])
+					// Short rows: plain loops cost less than calls to
+					// memclr and memmove.
+					for ox := 0; ox < lo; ox++ {
+						dst[ox] = 0
+					}
+					for ox := hi; ox < len(dst); ox++ {
+						dst[ox] = 0
+					}
 					if g.sw == 1 {
-						copy(dst[lo:hi], src[x0+lo:x0+hi])
+						d, s := dst[lo:hi], src[x0+lo:x0+hi]
+						for i := range d {
+							d[i] = s[i]
+						}
 					} else {
 						for ox := lo; ox < hi; ox++ {
 							dst[ox] = src[x0+ox*g.sw]
@@ -417,10 +434,42 @@ func im2col[T float](cols, x []T, cg int, g convGeom) {
 	}
 }
 
+// im2colShifted fills one tap's row of im2col when the stride is 1 and
+// the output is as wide as the input: dst[oy·w + ox] = plane[(oy+dy)·w +
+// ox + x0], zero where that lies outside the plane (ox outside [lo, hi),
+// or row oy+dy outside it).
+func im2colShifted[T float](row, plane []T, dy, x0, lo, hi int, g convGeom) {
+	w := g.w
+	oy0, oy1 := max(0, -dy), min(g.oh, g.h-dy) // rows whose input row exists
+	if oy0 >= oy1 || lo >= hi {
+		clear(row)
+		return
+	}
+	clear(row[:oy0*w])
+	clear(row[oy1*w:])
+	// One copy from the first valid value to the last; the values it
+	// brought into the padding columns come from neighbouring rows and
+	// are zeroed after.
+	start, end := oy0*w+lo, (oy1-1)*w+hi
+	off := dy*w + x0
+	copy(row[start:end], plane[start+off:end+off])
+	for oy := oy0; oy < oy1; oy++ {
+		r := row[oy*w : (oy+1)*w]
+		for ox := 0; ox < lo; ox++ {
+			r[ox] = 0
+		}
+		for ox := hi; ox < w; ox++ {
+			r[ox] = 0
+		}
+	}
+}
+
 // col2im adds the columns back onto the cg channels of x: the adjoint of
-// im2col.
+// im2col. cols is scratch: the stride-1 "same" path zeroes the values that
+// fall into the padding, then adds each tap's rows in one vector pass.
 func col2im[T float](x, cols []T, cg int, g convGeom) {
 	p := g.oh * g.ow
+	whole := g.sh == 1 && g.sw == 1 && g.ow == g.w
 	for c := 0; c < cg; c++ {
 		plane := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for ki := 0; ki < g.kh; ki++ {
@@ -428,6 +477,10 @@ func col2im[T float](x, cols []T, cg int, g convGeom) {
 				row := cols[((c*g.kh+ki)*g.kw+kj)*p:][:p]
 				x0 := kj*g.dw - g.pw
 				lo, hi := convRange(x0, g.sw, g.w, g.ow)
+				if whole {
+					col2imShifted(plane, row, ki*g.dh-g.ph, x0, lo, hi, g)
+					continue
+				}
 				for oy := 0; oy < g.oh; oy++ {
 					iy := oy*g.sh - g.ph + ki*g.dh
 					if iy < 0 || iy >= g.h {
@@ -448,6 +501,41 @@ func col2im[T float](x, cols []T, cg int, g convGeom) {
 				}
 			}
 		}
+	}
+}
+
+// col2imShifted adds one tap's row back when the stride is 1 and the
+// output is as wide as the input (im2colShifted's adjoint): the values
+// that fall into the padding columns are zeroed in row, so that the rows
+// of the tap are added to the plane in one pass (adding zero changes
+// nothing but the sign of a zero gradient).
+func col2imShifted[T float](plane, row []T, dy, x0, lo, hi int, g convGeom) {
+	w := g.w
+	oy0, oy1 := max(0, -dy), min(g.oh, g.h-dy)
+	if oy0 >= oy1 || lo >= hi {
+		return
+	}
+	for oy := oy0; oy < oy1; oy++ {
+		r := row[oy*w : (oy+1)*w]
+		for ox := 0; ox < lo; ox++ {
+			r[ox] = 0
+		}
+		for ox := hi; ox < w; ox++ {
+			r[ox] = 0
+		}
+	}
+	start, end := oy0*w+lo, (oy1-1)*w+hi
+	off := dy*w + x0
+	addInto(plane[start+off:end+off], row[start:end])
+}
+
+// addInto adds src to dst elementwise with the vector kernels.
+func addInto[T float](dst, src []T) {
+	switch d := any(dst).(type) {
+	case []float32:
+		binRow(&kern32, binAdd, d, d, 0, 1, any(src).([]float32), 0, 1)
+	case []float64:
+		binRow(&kern64, binAdd, d, d, 0, 1, any(src).([]float64), 0, 1)
 	}
 }
 

@@ -212,6 +212,9 @@ func TestConvGradcheck(t *testing.T) {
 		{"Conv2d/groups", gcIn(gcRand(1, 2, 4, 4, 4), gcRand(2, 6, 2, 2, 2)), func(x []*Tensor) *Tensor {
 			return Conv2d(x[0], x[1], nil, ConvOptions{Groups: 2, Padding: []int{1}, Stride: []int{2}})
 		}},
+		{"Conv2d/same padding", gcIn(gcRand(1, 2, 2, 4, 5), gcRand(2, 3, 2, 3, 3), gcRand(3, 3)), func(x []*Tensor) *Tensor {
+			return Conv2d(x[0], x[1], x[2], ConvOptions{Padding: []int{1}})
+		}},
 		{"Conv2d/unbatched", gcIn(gcRand(1, 2, 4, 3), gcRand(2, 2, 2, 2, 2)), func(x []*Tensor) *Tensor {
 			return Conv2d(x[0], x[1], nil, ConvOptions{Padding: []int{1}})
 		}},
@@ -298,4 +301,83 @@ func ExampleConv2d() {
 	// Output:
 	// tensor([[[[10., 18.],
 	//           [42., 50.]]]])
+}
+
+// TestIm2col compares im2col, including its one-copy path for stride-1
+// "same" convolutions, with the definition, on geometries that take each
+// path.
+func TestIm2col(t *testing.T) {
+	cases := []struct {
+		name                   string
+		c, h, w, kh, kw        int
+		sh, sw, ph, pw, dh, dw int
+	}{
+		{"3x3 same", 2, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1},
+		{"5x5 same", 1, 7, 5, 5, 5, 1, 1, 2, 2, 1, 1},
+		{"dilated same", 2, 6, 7, 3, 3, 1, 1, 2, 2, 2, 2},
+		{"1x3 same, tall padding", 1, 4, 5, 1, 3, 1, 1, 2, 1, 1, 1},
+		{"padding larger than the plane", 1, 2, 2, 5, 5, 1, 1, 2, 2, 1, 1},
+		{"valid", 2, 6, 6, 3, 3, 1, 1, 0, 0, 1, 1},
+		{"strided", 1, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1},
+	}
+	for _, tc := range cases {
+		g := convGeom{c: tc.c, h: tc.h, w: tc.w, kh: tc.kh, kw: tc.kw, sh: tc.sh, sw: tc.sw, ph: tc.ph, pw: tc.pw, dh: tc.dh, dw: tc.dw, groups: 1}
+		g.oh = (tc.h+2*tc.ph-tc.dh*(tc.kh-1)-1)/tc.sh + 1
+		g.ow = (tc.w+2*tc.pw-tc.dw*(tc.kw-1)-1)/tc.sw + 1
+		x := make([]float32, tc.c*tc.h*tc.w)
+		for i := range x {
+			x[i] = float32(i + 1)
+		}
+		p := g.oh * g.ow
+		cols := make([]float32, tc.c*tc.kh*tc.kw*p)
+		for i := range cols {
+			cols[i] = -7 // every element must be written
+		}
+		im2col(cols, x, tc.c, g)
+		// col2im, the adjoint, against its definition (on a copy: it
+		// may zero the padding values of its scratch input).
+		ys := make([]float32, len(cols))
+		for i := range ys {
+			ys[i] = float32(i%13) - 6
+		}
+		back, want := make([]float32, len(x)), make([]float32, len(x))
+		col2im(back, append([]float32{}, ys...), tc.c, g)
+		for c := 0; c < tc.c; c++ {
+			for ki := 0; ki < tc.kh; ki++ {
+				for kj := 0; kj < tc.kw; kj++ {
+					for oy := 0; oy < g.oh; oy++ {
+						for ox := 0; ox < g.ow; ox++ {
+							iy, ix := oy*tc.sh-tc.ph+ki*tc.dh, ox*tc.sw-tc.pw+kj*tc.dw
+							if iy >= 0 && iy < tc.h && ix >= 0 && ix < tc.w {
+								want[(c*tc.h+iy)*tc.w+ix] += ys[((c*tc.kh+ki)*tc.kw+kj)*p+oy*g.ow+ox]
+							}
+						}
+					}
+				}
+			}
+		}
+		for i := range want {
+			if back[i] != want[i] {
+				t.Fatalf("%s: col2im element %d = %v, want %v", tc.name, i, back[i], want[i])
+			}
+		}
+		for c := 0; c < tc.c; c++ {
+			for ki := 0; ki < tc.kh; ki++ {
+				for kj := 0; kj < tc.kw; kj++ {
+					for oy := 0; oy < g.oh; oy++ {
+						for ox := 0; ox < g.ow; ox++ {
+							iy, ix := oy*tc.sh-tc.ph+ki*tc.dh, ox*tc.sw-tc.pw+kj*tc.dw
+							var want float32
+							if iy >= 0 && iy < tc.h && ix >= 0 && ix < tc.w {
+								want = x[(c*tc.h+iy)*tc.w+ix]
+							}
+							if got := cols[((c*tc.kh+ki)*tc.kw+kj)*p+oy*g.ow+ox]; got != want {
+								t.Fatalf("%s: channel %d tap (%d, %d) output (%d, %d) = %v, want %v", tc.name, c, ki, kj, oy, ox, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
 }
