@@ -48,7 +48,7 @@ import (
 // tensorlib's BenchmarkGEMM that times the same product below the API.
 type workload struct {
 	key, label string
-	kind       string // "mm"; "add", "mul", "exp", "tanh", "sum"; "walk", "mlp", "cnn", "layernorm", "batchnorm"
+	kind       string // "mm"; "add", "mul", "exp", "tanh", "sum"; "walk", "mlp", "cnn", "layernorm", "batchnorm", "conv"
 	m, k, n    int
 	ta, tb     bool // operand is the transpose of a contiguous tensor
 	batch      int  // mm: a batch of this many products (torch.bmm), 0 for one
@@ -91,6 +91,7 @@ var workloads = []workload{
 	{key: "cnn", label: "CNN SGD step b64", kind: "cnn"},
 	{key: "layernorm", label: "LayerNorm 2048×512 fwd+bwd", kind: "layernorm"},
 	{key: "batchnorm", label: "BatchNorm2d 64×16×26² fwd+bwd", kind: "batchnorm"},
+	{key: "conv", label: "Conv2d 32→64 3×3 14² b64 f+b", kind: "conv"},
 }
 
 // elementwise reports whether w is a 16M-element op, timed in ms and GB/s.
@@ -106,7 +107,7 @@ func (w workload) elementwise() bool {
 // the share of gt's CPU time spent in the garbage collector).
 func (w workload) training() bool {
 	switch w.kind {
-	case "walk", "mlp", "cnn", "layernorm", "batchnorm":
+	case "walk", "mlp", "cnn", "layernorm", "batchnorm", "conv":
 		return true
 	}
 	return false
@@ -305,6 +306,8 @@ func gtOp(w workload) func() {
 		return layerNormOp()
 	case "batchnorm":
 		return batchNormOp()
+	case "conv":
+		return convOp()
 	}
 	panic("bench: unknown workload kind " + w.kind)
 }

@@ -13,7 +13,7 @@ A request names a workload, a thread count and a minimum measuring time:
     {"workload": "mm", "m": 128, "k": 784, "n": 256, "ta": false,
      "tb": false, "threads": 1, "mintime": 0.2}
     {"workload": "add" | "mul" | "exp" | "tanh" | "sum", "size": 16777216, ...}
-    {"workload": "walk" | "mlp" | "cnn" | "layernorm" | "batchnorm", ...}
+    {"workload": "walk" | "mlp" | "cnn" | "layernorm" | "batchnorm" | "conv", ...}
 and the answer is the time of one operation in seconds: {"sec": 0.0012}.
 The training workloads are the programs of tools/bench/train.go: the seed
 walkthrough (100 epochs of Linear(1, 1), MSELoss, SGD), 200 Adam steps of an
@@ -187,7 +187,22 @@ def batchnorm(torch):
     return run
 
 
-TRAINING = {"walk": walkthrough, "mlp": mlp, "cnn": cnn, "layernorm": layernorm, "batchnorm": batchnorm}
+def conv(torch):
+    """Conv2d(32, 64, 3, padding=1) forward and backward, input 64x32x14x14."""
+    torch.manual_seed(1)
+    c = torch.nn.Conv2d(32, 64, 3, padding=1)
+    x = torch.randn(64, 32, 14, 14, requires_grad=True)
+    g = torch.randn(64, 64, 14, 14)
+
+    def run():
+        x.grad = None
+        c.weight.grad = None
+        c.bias.grad = None
+        (c(x) * g).sum().backward()
+    return run
+
+
+TRAINING = {"walk": walkthrough, "mlp": mlp, "cnn": cnn, "layernorm": layernorm, "batchnorm": batchnorm, "conv": conv}
 
 
 def runner(torch, req, ops):

@@ -97,6 +97,21 @@ func batchNormOp() func() {
 	}
 }
 
+// convOp is a Conv2d(32, 64, 3, padding=1) forward and backward over a
+// batch of 64 14×14 maps (a CNN's second convolution).
+func convOp() func() {
+	tl.ManualSeed(1)
+	c := nn.NewConv2d(32, 64, 3, nn.Conv2dOptions{Padding: []int{1}})
+	x := tl.Randn(64, 32, 14, 14).SetRequiresGrad(true)
+	g := tl.Randn(64, 64, 14, 14)
+	return func() {
+		x.SetGrad(nil)
+		c.Weight.SetGrad(nil)
+		c.Bias.SetGrad(nil)
+		c.Forward(x).Mul(g).Sum().Backward()
+	}
+}
+
 // batches returns n random input batches of the given sample shape and
 // their random class labels (10 classes).
 func batches(n, batch int, sample []int) (xs, ys []*tl.Tensor) {
