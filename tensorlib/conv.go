@@ -410,19 +410,10 @@ func im2col[T float](cols, x []T, cg int, g convGeom) {
 						continue
 					}
 					src := plane[iy*g.w : (iy+1)*g.w]
-					// Short rows: plain loops cost less than calls to
-					// memclr and memmove.
-					for ox := 0; ox < lo; ox++ {
-						dst[ox] = 0
-					}
-					for ox := hi; ox < len(dst); ox++ {
-						dst[ox] = 0
-					}
+					clear(dst[:lo])
+					clear(dst[hi:])
 					if g.sw == 1 {
-						d, s := dst[lo:hi], src[x0+lo:x0+hi]
-						for i := range d {
-							d[i] = s[i]
-						}
+						copy(dst[lo:hi], src[x0+lo:x0+hi])
 					} else {
 						for ox := lo; ox < hi; ox++ {
 							dst[ox] = src[x0+ox*g.sw]
