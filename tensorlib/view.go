@@ -395,7 +395,21 @@ func (t *Tensor) assign(src *Tensor) {
 	}
 }
 
+// assignKernel copies src (read through srcStrides from srcOff) into t's
+// elements of dst. A large copy between two contiguous layouts of
+// different storages is split across threads (memmove on one core does
+// not use the machine's bandwidth); within one storage, where the two may
+// overlap, it stays one memmove per row.
 func assignKernel[T any](dst []T, t *Tensor, src []T, srcStrides []int, srcOff int) {
+	if n := t.Numel(); n >= cheapParallelMin && &dst[0] != &src[0] {
+		if cs, st := coalesce(t.shape, [][]int{t.strides, srcStrides}); len(cs) == 1 && st[0][0] == 1 && st[1][0] == 1 {
+			d, s := dst[t.offset:t.offset+n], src[srcOff:srcOff+n]
+			parallelFor(n, cheapParallelMin, cheapChunk, func(lo, hi int) {
+				copy(d[lo:hi], s[lo:hi])
+			})
+			return
+		}
+	}
 	forEachRow(t.shape, [][]int{t.strides, srcStrides}, []int{t.offset, srcOff}, func(offs, inner []int, n int) {
 		do, so, ds, ss := offs[0], offs[1], inner[0], inner[1]
 		if ds == 1 && ss == 1 {
