@@ -444,15 +444,7 @@ func im2colShifted[T float](row, plane []T, dy, x0, lo, hi int, g convGeom) {
 	start, end := oy0*w+lo, (oy1-1)*w+hi
 	off := dy*w + x0
 	copy(row[start:end], plane[start+off:end+off])
-	for oy := oy0; oy < oy1; oy++ {
-		r := row[oy*w : (oy+1)*w]
-		for ox := 0; ox < lo; ox++ {
-			r[ox] = 0
-		}
-		for ox := hi; ox < w; ox++ {
-			r[ox] = 0
-		}
-	}
+	zeroPaddingColumns(row, oy0, oy1, w, lo, hi)
 }
 
 // col2im adds the columns back onto the cg channels of x: the adjoint of
@@ -506,18 +498,20 @@ func col2imShifted[T float](plane, row []T, dy, x0, lo, hi int, g convGeom) {
 	if oy0 >= oy1 || lo >= hi {
 		return
 	}
-	for oy := oy0; oy < oy1; oy++ {
-		r := row[oy*w : (oy+1)*w]
-		for ox := 0; ox < lo; ox++ {
-			r[ox] = 0
-		}
-		for ox := hi; ox < w; ox++ {
-			r[ox] = 0
-		}
-	}
+	zeroPaddingColumns(row, oy0, oy1, w, lo, hi)
 	start, end := oy0*w+lo, (oy1-1)*w+hi
 	off := dy*w + x0
 	addInto(plane[start+off:end+off], row[start:end])
+}
+
+// zeroPaddingColumns zeroes, in rows oy0..oy1 of a tap's row (w wide),
+// the columns outside [lo, hi): those whose input lies in the padding.
+func zeroPaddingColumns[T float](row []T, oy0, oy1, w, lo, hi int) {
+	for oy := oy0; oy < oy1; oy++ {
+		r := row[oy*w : (oy+1)*w]
+		clear(r[:lo])
+		clear(r[hi:])
+	}
 }
 
 // addInto adds src to dst elementwise with the vector kernels.
